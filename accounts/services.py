@@ -1,0 +1,124 @@
+"""Writes for accounts: registration and profile changes."""
+
+import re
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from twitterclone.validators import reject_nul_bytes
+
+from .models import User
+
+USERNAME_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
+USERNAME_INVALID = "Usernames are 1-50 letters, digits or underscores."
+USERNAME_TAKEN = "That username is taken."
+EMAIL_TAKEN = "An account with that e-mail address already exists."
+DISPLAY_NAME_TOO_LONG = "Display names are at most 100 characters."
+BIO_TOO_LONG = "Bios are at most 160 characters."
+IMAGE_URL_INVALID = "Enter an http(s) URL of at most 500 characters."
+
+BIO_MAX_LENGTH = 160
+_http_url = URLValidator(schemes=["http", "https"])
+
+
+def _validate_username(username: str) -> list[str]:
+    if not USERNAME_RE.fullmatch(username):
+        return [USERNAME_INVALID]
+    return [USERNAME_TAKEN] if User.objects.filter_username(username).exists() else []
+
+
+def _validate_email(email: str) -> list[str]:
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        return list(error.messages)
+    taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+    return [EMAIL_TAKEN] if taken.exists() else []
+
+
+def _validate_profile_fields(*, display_name=None, bio=None, profile_image_url=None) -> dict:
+    errors: dict[str, list[str]] = {}
+    if display_name is not None and len(display_name) > 100:
+        errors["display_name"] = [DISPLAY_NAME_TOO_LONG]
+    if bio is not None and len(bio) > BIO_MAX_LENGTH:
+        errors["bio"] = [BIO_TOO_LONG]
+    if profile_image_url:
+        try:
+            if len(profile_image_url) > 500:
+                raise ValidationError(IMAGE_URL_INVALID)
+            _http_url(profile_image_url)
+        except ValidationError:
+            errors["profile_image_url"] = [IMAGE_URL_INVALID]
+    return errors
+
+
+def user_register(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create an account after checking every field; raise ValidationError keyed by field."""
+    reject_nul_bytes(username=username, email=email, password=password, display_name=display_name)
+    email = User.objects.normalize_email(email.strip())
+    errors: dict[str, list[str]] = {}
+    if username_errors := _validate_username(username):
+        errors["username"] = username_errors
+    if email_errors := _validate_email(email):
+        errors["email"] = email_errors
+    errors.update(_validate_profile_fields(display_name=display_name))
+    candidate = User(username=username, email=email, display_name=display_name)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    candidate.set_password(password)
+    try:
+        # A savepoint so a lost race on the unique indexes leaves the caller's transaction usable.
+        with transaction.atomic():
+            candidate.save(force_insert=True)
+    except IntegrityError as error:
+        # Two registrations raced past the checks above; the unique indexes decide.
+        field = "email" if "email" in str(error) else "username"
+        raise ValidationError(
+            {field: [EMAIL_TAKEN if field == "email" else USERNAME_TAKEN]}
+        ) from None
+    return candidate
+
+
+def user_update_profile(
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    profile_image_url: str | None = None,
+) -> User:
+    """Change the given profile fields; None leaves a field as it is."""
+    reject_nul_bytes(display_name=display_name, bio=bio, profile_image_url=profile_image_url)
+    errors = _validate_profile_fields(
+        display_name=display_name, bio=bio, profile_image_url=profile_image_url
+    )
+    if errors:
+        raise ValidationError(errors)
+    changes = {
+        name: value
+        for name, value in {
+            "display_name": display_name,
+            "bio": bio,
+            "profile_image_url": profile_image_url,
+        }.items()
+        if value is not None
+    }
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes:
+        user.save(update_fields=[*changes, "updated_at"])
+    return user
+
+
+def user_set_verified(*, user: User, verified: bool) -> User:
+    """Set or clear the verified badge."""
+    user.verified = verified
+    user.save(update_fields=["verified", "updated_at"])
+    return user

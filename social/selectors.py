@@ -1,0 +1,160 @@
+"""Reads for the social graph, and the one visibility rule every read path calls.
+
+The rule (docs/architecture.md, "Privacy") is written once, as Q objects over a user row:
+
+- `user_visible_q`: the user exists for the viewer (not suspended unless the viewer is
+  staff; no block in either direction). Otherwise every surface answers 404.
+- `content_visible_q`: the viewer may see the user's tweets and lists (public account, the
+  owner, or an approved follower), on top of `user_visible_q`.
+- `user_listed_q`: the user may appear in lists, search and suggestions (private accounts
+  only to those who may see their content).
+
+Querysets of other models pass `prefix` (e.g. "user__" for tweets); single-object checks
+run the same Q against one row, so Python and SQL can never disagree.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Privacy, User
+from twitterclone.pagination import Page, keyset_page
+
+from .models import Block, FollowRequest, UserFollowers, UserFollows
+
+Viewer = User | AnonymousUser
+
+
+def _is_staff(viewer: Viewer) -> bool:
+    return bool(viewer.is_authenticated and viewer.is_staff)
+
+
+def user_visible_q(*, viewer: Viewer, prefix: str = "") -> Q:
+    """Match users that exist for `viewer`: active (or viewer is staff) and not blocked."""
+    condition = Q() if _is_staff(viewer) else Q(**{f"{prefix}is_active": True})
+    if viewer.is_authenticated:
+        user_id = OuterRef(f"{prefix}pk")
+        condition &= ~Exists(Block.objects.filter(blocker_id=user_id, blocked_id=viewer.pk))
+        condition &= ~Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=user_id))
+    return condition
+
+
+def _content_open_q(*, viewer: Viewer, prefix: str) -> Q:
+    condition = Q(**{f"{prefix}privacy": Privacy.PUBLIC})
+    if viewer.is_authenticated:
+        condition |= Q(**{f"{prefix}pk": viewer.pk})
+        condition |= Exists(
+            UserFollowers.objects.filter(user_id=OuterRef(f"{prefix}pk"), follower_id=viewer.pk)
+        )
+    return condition
+
+
+def content_visible_q(*, viewer: Viewer, prefix: str = "") -> Q:
+    """Match users whose tweets and lists `viewer` may see."""
+    return user_visible_q(viewer=viewer, prefix=prefix) & _content_open_q(
+        viewer=viewer, prefix=prefix
+    )
+
+
+def user_listed_q(*, viewer: Viewer, prefix: str = "") -> Q:
+    """Match users that may appear in lists, search and suggestions shown to `viewer`."""
+    return user_visible_q(viewer=viewer, prefix=prefix) & (
+        ~Q(**{f"{prefix}privacy": Privacy.PRIVATE}) | _content_open_q(viewer=viewer, prefix=prefix)
+    )
+
+
+def user_get_visible(*, viewer: Viewer, username: str) -> User:
+    """Return the user called `username` (any case) if it exists for `viewer`.
+
+    Raise User.DoesNotExist otherwise: a blocked or suspended account looks like no account.
+    """
+    return User.objects.filter_username(username).get(user_visible_q(viewer=viewer))
+
+
+def user_content_visible(*, viewer: Viewer, user: User) -> bool:
+    """Tell whether `viewer` may see `user`'s tweets, likes and follow lists."""
+    return User.objects.filter(pk=user.pk).filter(content_visible_q(viewer=viewer)).exists()
+
+
+class ProfileAccess:
+    FULL = "full"  # everything
+    CARD = "card"  # protected account: the profile card, no tweets or lists
+    MINIMAL = "minimal"  # private account: username and "this account is private"
+
+
+def profile_access(*, viewer: Viewer, user: User) -> str:
+    """Return how much of `user`'s profile `viewer` may see (see ProfileAccess)."""
+    if user_content_visible(viewer=viewer, user=user):
+        return ProfileAccess.FULL
+    return ProfileAccess.CARD if user.privacy == Privacy.PROTECTED else ProfileAccess.MINIMAL
+
+
+@dataclass(frozen=True)
+class Relationship:
+    following: bool = False
+    followed_by: bool = False
+    requested: bool = False
+    blocking: bool = False
+
+
+def relationship_get(*, viewer: Viewer, user: User) -> Relationship:
+    """Return how `viewer` relates to `user`, in one query."""
+    if not viewer.is_authenticated or viewer.pk == user.pk:
+        return Relationship()
+    row = User.objects.filter(pk=user.pk).values(
+        following=Exists(UserFollows.objects.filter(follower_id=viewer.pk, following_id=user.pk)),
+        followed_by=Exists(UserFollows.objects.filter(follower_id=user.pk, following_id=viewer.pk)),
+        requested=Exists(FollowRequest.objects.filter(target_id=user.pk, requester_id=viewer.pk)),
+        blocking=Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=user.pk)),
+    )[0]
+    return Relationship(**row)
+
+
+def is_following(*, follower: User, followee: User) -> bool:
+    """Tell whether `follower` follows `followee` (approved)."""
+    return UserFollows.objects.filter(follower_id=follower.pk, following_id=followee.pk).exists()
+
+
+def is_blocked_either_way(*, user_a: User, user_b: User) -> bool:
+    """Tell whether either user blocked the other."""
+    return Block.objects.filter(
+        Q(blocker_id=user_a.pk, blocked_id=user_b.pk)
+        | Q(blocker_id=user_b.pk, blocked_id=user_a.pk)
+    ).exists()
+
+
+def _edge_page(edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit) -> Page:
+    edges = edges.filter(user_listed_q(viewer=viewer, prefix=f"{user_field}__")).select_related(
+        user_field
+    )
+    page = keyset_page(edges, order=("created_at", f"{user_field}_id"), cursor=cursor, limit=limit)
+    return Page(
+        items=[getattr(edge, user_field) for edge in page.items], next_cursor=page.next_cursor
+    )
+
+
+def followers_list(
+    *, viewer: Viewer, user: User, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """Return a page of `user`'s followers, newest first; raise if viewer may not see it."""
+    if not user_content_visible(viewer=viewer, user=user):
+        raise User.DoesNotExist
+    edges = UserFollowers.objects.filter(user_id=user.pk)
+    return _edge_page(edges, user_field="follower", viewer=viewer, cursor=cursor, limit=limit)
+
+
+def following_list(
+    *, viewer: Viewer, user: User, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """Return a page of the accounts `user` follows, newest first."""
+    if not user_content_visible(viewer=viewer, user=user):
+        raise User.DoesNotExist
+    edges = UserFollows.objects.filter(follower_id=user.pk)
+    return _edge_page(edges, user_field="following", viewer=viewer, cursor=cursor, limit=limit)
+
+
+def follow_requests_incoming(*, user: User, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of pending requests to follow `user`, newest first."""
+    edges = FollowRequest.objects.filter(target_id=user.pk)
+    return _edge_page(edges, user_field="requester", viewer=user, cursor=cursor, limit=limit)

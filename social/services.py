@@ -1,0 +1,197 @@
+"""Writes for the social graph. Both follow tables and both counters change in one transaction.
+
+Row inserts use INSERT ... ON CONFLICT DO NOTHING RETURNING and deletes use DELETE ...
+RETURNING, so counters move only when a row really appeared or disappeared: a concurrent
+double follow or double unfollow cannot push a counter away from the rows.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+
+from accounts.models import Privacy, User
+
+from .models import Block, FollowRequest, UserFollowers, UserFollows
+
+CANNOT_FOLLOW_SELF = "You cannot follow yourself."
+CANNOT_BLOCK_SELF = "You cannot block yourself."
+FOLLOW_BLOCKED = "You cannot follow this account."
+FOLLOW_BLOCKING = "You blocked this account; unblock it to follow."
+ACCOUNT_UNAVAILABLE = "This account is not available."
+PRIVACY_INVALID = "Privacy must be one of: public, protected, private."
+
+
+class FollowStatus:
+    FOLLOWING = "following"
+    REQUESTED = "requested"
+
+
+def _insert_ignore(table: str, columns: tuple[str, str], values: tuple[int, int]) -> bool:
+    """Insert one edge unless present; return whether a row was inserted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns[0]}, {columns[1]}, created_at) "
+            "VALUES (%s, %s, now()) ON CONFLICT DO NOTHING RETURNING 1",
+            values,
+        )
+        return cursor.fetchone() is not None
+
+
+def _lock_users(*user_ids: int) -> dict[int, User]:
+    """Lock the users' rows in id order and return their current state.
+
+    Fresh privacy and status decide the outcome even if a privacy change races this call,
+    and the fixed order keeps concurrent A->B and B->A from deadlocking.
+    """
+    rows = User.objects.select_for_update(no_key=True).filter(pk__in=user_ids).order_by("pk")
+    return {user.pk: user for user in rows.only("pk", "privacy", "is_active")}
+
+
+def _bump_counters(*, follower_id: int, followee_id: int, delta: int) -> None:
+    # Rows in id order, like _lock_users, so concurrent A->B and B->A cannot deadlock.
+    for user_id in sorted((follower_id, followee_id)):
+        if user_id == follower_id:
+            User.objects.filter(pk=user_id).update(following_count=F("following_count") + delta)
+        else:
+            User.objects.filter(pk=user_id).update(followers_count=F("followers_count") + delta)
+
+
+def _edge_insert(*, follower_id: int, followee_id: int) -> bool:
+    """Write both directions of a follow and both counters; return whether it is new."""
+    inserted = _insert_ignore(
+        UserFollows._meta.db_table, ("follower_id", "following_id"), (follower_id, followee_id)
+    )
+    if inserted:
+        # Both directions in one transaction: a reader never sees half a follow.
+        _insert_ignore(
+            UserFollowers._meta.db_table, ("user_id", "follower_id"), (followee_id, follower_id)
+        )
+        _bump_counters(follower_id=follower_id, followee_id=followee_id, delta=1)
+    return inserted
+
+
+def _edge_delete(*, follower_id: int, followee_id: int) -> bool:
+    """Remove both directions of a follow and both counters; return whether it existed."""
+    deleted, _ = UserFollows.objects.filter(
+        follower_id=follower_id, following_id=followee_id
+    ).delete()
+    if deleted:
+        UserFollowers.objects.filter(user_id=followee_id, follower_id=follower_id).delete()
+        _bump_counters(follower_id=follower_id, followee_id=followee_id, delta=-1)
+    return bool(deleted)
+
+
+@transaction.atomic
+def follow_create(*, follower: User, followee: User) -> str:
+    """Follow `followee`, or ask to when the account is not public; return the FollowStatus.
+
+    Following twice is not an error and never writes a second row.
+    """
+    if follower.pk == followee.pk:
+        raise ValidationError(CANNOT_FOLLOW_SELF)
+    followee = _lock_users(follower.pk, followee.pk)[followee.pk]
+    if not followee.is_active:
+        raise ValidationError(ACCOUNT_UNAVAILABLE)
+    if Block.objects.filter(blocker_id=followee.pk, blocked_id=follower.pk).exists():
+        raise ValidationError(FOLLOW_BLOCKED)
+    if Block.objects.filter(blocker_id=follower.pk, blocked_id=followee.pk).exists():
+        raise ValidationError(FOLLOW_BLOCKING)
+    if UserFollows.objects.filter(follower_id=follower.pk, following_id=followee.pk).exists():
+        return FollowStatus.FOLLOWING
+    if followee.privacy != Privacy.PUBLIC:
+        _insert_ignore(
+            FollowRequest._meta.db_table, ("target_id", "requester_id"), (followee.pk, follower.pk)
+        )
+        return FollowStatus.REQUESTED
+    _edge_insert(follower_id=follower.pk, followee_id=followee.pk)
+    return FollowStatus.FOLLOWING
+
+
+@transaction.atomic
+def follow_delete(*, follower: User, followee: User) -> bool:
+    """Unfollow `followee` (or withdraw a pending request); return whether anything changed."""
+    _lock_users(follower.pk, followee.pk)
+    withdrawn, _ = FollowRequest.objects.filter(
+        target_id=followee.pk, requester_id=follower.pk
+    ).delete()
+    return _edge_delete(follower_id=follower.pk, followee_id=followee.pk) or bool(withdrawn)
+
+
+@transaction.atomic
+def follow_request_approve(*, owner: User, requester: User) -> bool:
+    """Turn `requester`'s pending request into a follow; return False if there was none."""
+    _lock_users(owner.pk, requester.pk)
+    deleted, _ = FollowRequest.objects.filter(
+        target_id=owner.pk, requester_id=requester.pk
+    ).delete()
+    if not deleted:
+        return False
+    _edge_insert(follower_id=requester.pk, followee_id=owner.pk)
+    return True
+
+
+def follow_request_reject(*, owner: User, requester: User) -> bool:
+    """Drop `requester`'s pending request; return False if there was none."""
+    deleted, _ = FollowRequest.objects.filter(
+        target_id=owner.pk, requester_id=requester.pk
+    ).delete()
+    return bool(deleted)
+
+
+def follow_request_cancel(*, requester: User, target: User) -> bool:
+    """Withdraw the request `requester` sent to `target`; return False if there was none."""
+    deleted, _ = FollowRequest.objects.filter(
+        target_id=target.pk, requester_id=requester.pk
+    ).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def follower_remove(*, user: User, follower: User) -> bool:
+    """Make `follower` stop following `user`, without blocking; return whether it did."""
+    _lock_users(user.pk, follower.pk)
+    return _edge_delete(follower_id=follower.pk, followee_id=user.pk)
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked: User) -> None:
+    """Block `blocked`: sever follows both ways and drop pending requests both ways."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError(CANNOT_BLOCK_SELF)
+    _lock_users(blocker.pk, blocked.pk)
+    _insert_ignore(Block._meta.db_table, ("blocker_id", "blocked_id"), (blocker.pk, blocked.pk))
+    _edge_delete(follower_id=blocker.pk, followee_id=blocked.pk)
+    _edge_delete(follower_id=blocked.pk, followee_id=blocker.pk)
+    FollowRequest.objects.filter(target_id=blocker.pk, requester_id=blocked.pk).delete()
+    FollowRequest.objects.filter(target_id=blocked.pk, requester_id=blocker.pk).delete()
+
+
+def block_delete(*, blocker: User, blocked: User) -> bool:
+    """Lift a block; follows severed by it stay severed. Return whether one existed."""
+    deleted, _ = Block.objects.filter(blocker_id=blocker.pk, blocked_id=blocked.pk).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def privacy_set(*, user: User, privacy: str) -> User:
+    """Change `user`'s privacy; turning public approves every pending request at once.
+
+    Protection is enforced at read time, so protecting an account hides its past tweets
+    immediately without touching them.
+    """
+    if privacy not in Privacy.values:
+        raise ValidationError({"privacy": [PRIVACY_INVALID]})
+    # Lock the row: a request approved concurrently must see the final privacy.
+    # Locking the owner first holds off new requests (follow_create locks the target too).
+    _lock_users(user.pk)
+    User.objects.filter(pk=user.pk).update(privacy=privacy)
+    user.privacy = privacy
+    if privacy == Privacy.PUBLIC:
+        pending = FollowRequest.objects.filter(target_id=user.pk)
+        requester_ids = sorted(pending.values_list("requester_id", flat=True))
+        _lock_users(*requester_ids)
+        pending.delete()
+        for requester_id in requester_ids:
+            _edge_insert(follower_id=requester_id, followee_id=user.pk)
+    user.refresh_from_db(fields=["followers_count", "following_count", "updated_at"])
+    return user

@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+
+MAX_CONTENT_LENGTH = 280
+MAX_MEDIA_URLS = 4
+
+# A plain retweet: points at an original and carries no text of its own.
+PLAIN_RETWEET = Q(original_tweet__isnull=False, content="")
+
+
+class TweetQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> "TweetQuerySet":
+        """Keep the tweets `viewer` may see: the one visibility rule (tweets.selectors)."""
+        from .selectors import tweet_visible_q
+
+        return self.filter(tweet_visible_q(viewer=viewer))
+
+
+class Tweet(models.Model):
+    """A tweet, a reply (reply_to set), a plain retweet (original set, no text) or a quote."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="tweets",
+        db_index=False,  # idx_tweets_user_created leads with user_id
+    )
+    content = models.TextField(blank=True, default="")
+    reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_column="reply_to_tweet_id",
+        db_index=False,  # idx_tweets_reply_to is the partial index for it
+    )
+    # SET_NULL keeps quotes of a deleted tweet; services delete its plain retweets first.
+    original_tweet = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retweets",
+        db_index=False,  # idx_tweets_original is the partial index for it
+    )
+    media_urls = ArrayField(models.TextField(), default=list, blank=True)
+    # Lower-cased, without '#', extracted from content on write.
+    hashtags = ArrayField(models.TextField(), default=list, blank=True)
+    # Ids of the existing users @mentioned in content, resolved on write.
+    mentions = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    like_count = models.IntegerField(default=0)
+    retweet_count = models.IntegerField(default=0)
+    reply_count = models.IntegerField(default=0)
+    # Hidden by a moderator: visible only to staff and the author.
+    is_hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TweetQuerySet.as_manager()
+
+    class Meta:
+        db_table = "tweets"
+        indexes = [
+            # Serves a user's timeline and the home-timeline pull: newest tweets of one author.
+            models.Index(F("user"), F("created_at").desc(), name="idx_tweets_user_created"),
+            # Serves hashtag pages: hashtags @> ARRAY['tag'].
+            GinIndex(fields=["hashtags"], name="idx_tweets_hashtags"),
+            # Serves mentions of a user: mentions @> ARRAY[user_id].
+            GinIndex(fields=["mentions"], name="idx_tweets_mentions"),
+            # Serves a tweet's replies and thread context; most tweets are not replies.
+            models.Index(
+                fields=["reply_to"],
+                condition=Q(reply_to__isnull=False),
+                name="idx_tweets_reply_to",
+            ),
+            # Serves deleting a tweet's retweets and quotes; most tweets are neither.
+            models.Index(
+                fields=["original_tweet"],
+                condition=Q(original_tweet__isnull=False),
+                name="idx_tweets_original",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("content"), MAX_CONTENT_LENGTH),
+                name="tweets_content_max_280",
+            ),
+            # Text is required, except for a plain retweet which has none.
+            models.CheckConstraint(
+                condition=Q(content__regex=r"\S") | PLAIN_RETWEET,
+                name="tweets_content_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=Q(like_count__gte=0) & Q(retweet_count__gte=0) & Q(reply_count__gte=0),
+                name="tweets_counters_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(media_urls__len__lte=MAX_MEDIA_URLS),
+                name="tweets_media_urls_max_4",
+            ),
+            # One plain retweet per (user, original); quotes are not limited.
+            models.UniqueConstraint(
+                fields=["user", "original_tweet"],
+                condition=PLAIN_RETWEET,
+                name="uniq_tweets_plain_retweet",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.content[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tweet_detail", kwargs={"username": self.user.username, "pk": self.pk})
+
+    @property
+    def is_plain_retweet(self) -> bool:
+        return self.original_tweet_id is not None and self.content == ""
+
+    @property
+    def is_quote(self) -> bool:
+        return self.original_tweet_id is not None and self.content != ""
+
+
+class Like(models.Model):
+    """One like per (user, tweet)."""
+
+    pk = models.CompositePrimaryKey("user_id", "tweet_id")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "likes"
+        indexes = [
+            # Serves a user's likes tab, newest like first.
+            models.Index(F("user"), F("created_at").desc(), name="idx_likes_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.tweet_id}"

@@ -1,0 +1,238 @@
+"""Writes for tweets: post, delete, like, retweet; counters move with F() in one transaction."""
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
+from django.db.models.functions import Lower
+
+from accounts.models import Privacy, User
+from twitterclone.validators import reject_nul_bytes
+
+from .models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, PLAIN_RETWEET, Like, Tweet
+from .selectors import tweet_get_visible
+
+CONTENT_REQUIRED = "Write something first."
+CONTENT_TOO_LONG = f"Tweets are at most {MAX_CONTENT_LENGTH} characters."
+MEDIA_TOO_MANY = f"Attach at most {MAX_MEDIA_URLS} media URLs."
+MEDIA_URL_INVALID = "Media must be http(s) URLs of at most 2,000 characters."
+REPLY_TO_UNAVAILABLE = "The tweet you are replying to is not available."
+QUOTE_UNAVAILABLE = "The tweet you are quoting is not available."
+NOT_RETWEETABLE = "Tweets from protected or private accounts cannot be retweeted or quoted."
+DELETE_FORBIDDEN = "Only the author or staff can delete a tweet."
+
+MAX_MEDIA_URL_LENGTH = 2000
+# A tag or mention starts a word; `#` or `@` glued to a word (e-mail, a#b) is not one.
+HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,100})")
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,50})\b")
+_http_url = URLValidator(schemes=["http", "https"])
+
+
+def hashtags_extract(content: str) -> list[str]:
+    """Return the distinct #tags in `content`, lower-cased, in order of first appearance."""
+    return list(dict.fromkeys(tag.lower() for tag in HASHTAG_RE.findall(content)))
+
+
+def mentions_resolve(content: str) -> list[int]:
+    """Return the ids of existing users @mentioned in `content`, in order of appearance."""
+    names = list(dict.fromkeys(name.lower() for name in MENTION_RE.findall(content)))
+    if not names:
+        return []
+    ids = dict(
+        User.objects.annotate(username_lower=Lower("username"))
+        .filter(username_lower__in=names)
+        .values_list("username_lower", "pk")
+    )
+    return [ids[name] for name in names if name in ids]
+
+
+def _validate_media(media_urls: list[str]) -> list[str]:
+    if len(media_urls) > MAX_MEDIA_URLS:
+        return [MEDIA_TOO_MANY]
+    for url in media_urls:
+        if not isinstance(url, str) or len(url) > MAX_MEDIA_URL_LENGTH:
+            return [MEDIA_URL_INVALID]
+        try:
+            _http_url(url)
+        except ValidationError:
+            return [MEDIA_URL_INVALID]
+    return []
+
+
+def _target_of(tweet: Tweet) -> Tweet:
+    """Return the tweet an action on `tweet` applies to: a plain retweet stands for its original."""
+    return tweet.original_tweet if tweet.is_plain_retweet else tweet
+
+
+def _retweetable_original(*, user: User, tweet: Tweet, error_field: str) -> Tweet:
+    """Return the original behind `tweet` if `user` may retweet or quote it."""
+    original = _target_of(tweet)
+    if original.user.privacy != Privacy.PUBLIC:
+        raise ValidationError({error_field: [NOT_RETWEETABLE]})
+    return original
+
+
+@dataclass(frozen=True)
+class Counts:
+    like_count: int
+    retweet_count: int
+    reply_count: int
+
+
+def _counts(tweet_id: int) -> Counts:
+    row = Tweet.objects.filter(pk=tweet_id).values("like_count", "retweet_count", "reply_count")
+    return Counts(**row.get())
+
+
+@transaction.atomic
+def tweet_create(
+    *,
+    author: User,
+    content: str,
+    reply_to_id: int | None = None,
+    quote_of_id: int | None = None,
+    media_urls: list[str] | None = None,
+) -> Tweet:
+    """Post a tweet, a reply (`reply_to_id`) or a quote (`quote_of_id`)."""
+    media_urls = list(media_urls or [])
+    reject_nul_bytes(content=content, media_urls=media_urls)
+    errors: dict[str, list[str]] = {}
+    if not content.strip():
+        errors["content"] = [CONTENT_REQUIRED]
+    elif len(content) > MAX_CONTENT_LENGTH:
+        errors["content"] = [CONTENT_TOO_LONG]
+    if media_errors := _validate_media(media_urls):
+        errors["media_urls"] = media_errors
+
+    reply_to = quote_of = None
+    if reply_to_id is not None:
+        try:
+            reply_to = tweet_get_visible(viewer=author, tweet_id=reply_to_id)
+        except Tweet.DoesNotExist:
+            errors["reply_to_id"] = [REPLY_TO_UNAVAILABLE]
+    if quote_of_id is not None:
+        try:
+            quoted = tweet_get_visible(viewer=author, tweet_id=quote_of_id)
+            quote_of = _retweetable_original(user=author, tweet=quoted, error_field="quote_of_id")
+        except Tweet.DoesNotExist:
+            errors["quote_of_id"] = [QUOTE_UNAVAILABLE]
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    tweet = Tweet.objects.create(
+        user=author,
+        content=content,
+        reply_to=reply_to,
+        original_tweet=quote_of,
+        media_urls=media_urls,
+        hashtags=hashtags_extract(content),
+        mentions=mentions_resolve(content),
+    )
+    User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+    if reply_to is not None:
+        Tweet.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
+    return tweet
+
+
+def _tweet_remove(tweet: Tweet) -> None:
+    """Delete one tweet row and move every counter that counted it."""
+    User.objects.filter(pk=tweet.user_id).update(tweets_count=F("tweets_count") - 1)
+    if tweet.reply_to_id is not None:
+        Tweet.objects.filter(pk=tweet.reply_to_id).update(reply_count=F("reply_count") - 1)
+    if tweet.is_plain_retweet:
+        Tweet.objects.filter(pk=tweet.original_tweet_id).update(
+            retweet_count=F("retweet_count") - 1
+        )
+    tweet.delete()
+
+
+@transaction.atomic
+def tweet_delete(*, tweet: Tweet, actor: User) -> None:
+    """Delete `tweet`, its likes and its plain retweets; replies and quotes stay, detached."""
+    if actor.pk != tweet.user_id and not actor.is_staff:
+        raise PermissionDenied(DELETE_FORBIDDEN)
+    # Lock it first: a concurrent retweet or like must not count a tweet being deleted.
+    tweet = Tweet.objects.select_for_update().get(pk=tweet.pk)
+    retweets = Tweet.objects.filter(PLAIN_RETWEET, original_tweet_id=tweet.pk)
+    for author_id, count in _count_by_author(retweets).items():
+        User.objects.filter(pk=author_id).update(tweets_count=F("tweets_count") - count)
+    retweets.delete()
+    _tweet_remove(tweet)
+
+
+def _count_by_author(queryset) -> dict[int, int]:
+    return dict(queryset.values("user_id").annotate(n=Count("pk")).values_list("user_id", "n"))
+
+
+def _insert_ignore_returning(sql: str, params: list) -> bool:
+    """Run an INSERT ... ON CONFLICT DO NOTHING RETURNING; return whether a row was added."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None
+    except IntegrityError:
+        # The target tweet was deleted after we read it: to the caller it no longer exists.
+        raise Tweet.DoesNotExist from None
+
+
+@transaction.atomic
+def like_create(*, user: User, tweet_id: int) -> Counts:
+    """Like a tweet `user` can see (idempotent); raise Tweet.DoesNotExist otherwise."""
+    tweet = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id))
+    inserted = _insert_ignore_returning(
+        f"INSERT INTO {Like._meta.db_table} (user_id, tweet_id, created_at) "
+        "VALUES (%s, %s, now()) ON CONFLICT DO NOTHING RETURNING 1",
+        [user.pk, tweet.pk],
+    )
+    if inserted:
+        Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1)
+    return _counts(tweet.pk)
+
+
+@transaction.atomic
+def like_delete(*, user: User, tweet_id: int) -> Counts:
+    """Take back a like (idempotent); raise Tweet.DoesNotExist for an unseen tweet."""
+    tweet = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id))
+    deleted, _ = Like.objects.filter(user_id=user.pk, tweet_id=tweet.pk).delete()
+    if deleted:
+        Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") - 1)
+    return _counts(tweet.pk)
+
+
+@transaction.atomic
+def retweet_create(*, user: User, tweet_id: int) -> Counts:
+    """Retweet a public tweet (idempotent; a retweet of a retweet retweets the original)."""
+    tweet = tweet_get_visible(viewer=user, tweet_id=tweet_id)
+    original = _retweetable_original(user=user, tweet=tweet, error_field="tweet")
+    # The partial unique index uniq_tweets_plain_retweet arbitrates concurrent retweets.
+    inserted = _insert_ignore_returning(
+        f"INSERT INTO {Tweet._meta.db_table} (user_id, content, original_tweet_id, media_urls, "
+        "hashtags, mentions, like_count, retweet_count, reply_count, is_hidden, created_at) "
+        "VALUES (%s, '', %s, '{}', '{}', '{}', 0, 0, 0, false, now()) "
+        "ON CONFLICT (user_id, original_tweet_id) WHERE original_tweet_id IS NOT NULL "
+        "AND content = '' DO NOTHING RETURNING id",
+        [user.pk, original.pk],
+    )
+    if inserted:
+        Tweet.objects.filter(pk=original.pk).update(retweet_count=F("retweet_count") + 1)
+        User.objects.filter(pk=user.pk).update(tweets_count=F("tweets_count") + 1)
+    return _counts(original.pk)
+
+
+@transaction.atomic
+def retweet_delete(*, user: User, tweet_id: int) -> Counts:
+    """Undo `user`'s retweet of the tweet (or of the original behind a retweet); idempotent."""
+    original_id = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id)).pk
+    retweet = (
+        Tweet.objects.filter(PLAIN_RETWEET, user_id=user.pk, original_tweet_id=original_id)
+        .select_for_update()
+        .first()
+    )
+    if retweet is not None:
+        _tweet_remove(retweet)
+    return _counts(original_id)

@@ -1,0 +1,20 @@
+"""Test settings: real PostgreSQL (DATABASE_URL, or the embedded server), fast hashing."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, DATABASES
+
+if not DATABASES:
+    from twitterclone.embedded_db import embedded_database_settings
+
+    DATABASES = {"default": embedded_database_settings(BASE_DIR / ".data")}
+
+# Threads in the concurrency tests each hold a connection until they close it.
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    "min_size": 1,
+    "max_size": 40,
+    "timeout": 20,
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Hashing is measured in bench/; tests that check the real hasher override this.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
