@@ -122,3 +122,10 @@ def user_set_verified(*, user: User, verified: bool) -> User:
     user.verified = verified
     user.save(update_fields=["verified", "updated_at"])
     return user
+
+
+def user_set_active(*, user: User, active: bool) -> User:
+    """Suspend (active=False) or restore an account; the visibility rule hides the suspended."""
+    user.is_active = active
+    user.save(update_fields=["is_active", "updated_at"])
+    return user

@@ -158,3 +158,27 @@ def follow_requests_incoming(*, user: User, cursor: str | None = None, limit: in
     """Return a page of pending requests to follow `user`, newest first."""
     edges = FollowRequest.objects.filter(target_id=user.pk)
     return _edge_page(edges, user_field="requester", viewer=user, cursor=cursor, limit=limit)
+
+
+@dataclass(frozen=True)
+class GraphMismatches:
+    only_in_follows: int
+    only_in_followers: int
+
+    @property
+    def total(self) -> int:
+        return self.only_in_follows + self.only_in_followers
+
+
+def graph_mismatches() -> GraphMismatches:
+    """Count edges present in one follow table but not mirrored in the other."""
+    in_followers = UserFollowers.objects.filter(
+        user_id=OuterRef("following_id"), follower_id=OuterRef("follower_id")
+    )
+    in_follows = UserFollows.objects.filter(
+        follower_id=OuterRef("follower_id"), following_id=OuterRef("user_id")
+    )
+    return GraphMismatches(
+        only_in_follows=UserFollows.objects.filter(~Exists(in_followers)).count(),
+        only_in_followers=UserFollowers.objects.filter(~Exists(in_follows)).count(),
+    )

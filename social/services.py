@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from accounts.models import Privacy, User
+from twitterclone.counters import counter_rebuild
 
 from .models import Block, FollowRequest, UserFollowers, UserFollows
 
@@ -195,3 +196,43 @@ def privacy_set(*, user: User, privacy: str) -> User:
             _edge_insert(follower_id=requester_id, followee_id=user.pk)
     user.refresh_from_db(fields=["followers_count", "following_count", "updated_at"])
     return user
+
+
+def follow_counters_rebuild(*, dry_run: bool = False) -> dict[str, int]:
+    """Recompute followers_count and following_count from the graph; return rows off."""
+    return {
+        "users.followers_count": counter_rebuild(
+            table="users",
+            column="followers_count",
+            source_sql="SELECT user_id AS id, count(*) AS n FROM user_followers GROUP BY user_id",
+            dry_run=dry_run,
+        ),
+        "users.following_count": counter_rebuild(
+            table="users",
+            column="following_count",
+            source_sql="SELECT follower_id AS id, count(*) AS n FROM user_follows GROUP BY 1",
+            dry_run=dry_run,
+        ),
+    }
+
+
+@transaction.atomic
+def graph_repair() -> int:
+    """Make the two follow tables hold the union of their edges; return edges added.
+
+    A one-sided edge can only come from a write outside the services; keeping it (rather than
+    dropping it) never loses a follow somebody asked for. Run `recount` afterwards.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO user_followers (user_id, follower_id, created_at) "
+            "SELECT following_id, follower_id, created_at FROM user_follows "
+            "ON CONFLICT DO NOTHING"
+        )
+        added = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO user_follows (follower_id, following_id, created_at) "
+            "SELECT follower_id, user_id, created_at FROM user_followers "
+            "ON CONFLICT DO NOTHING"
+        )
+        return added + cursor.rowcount

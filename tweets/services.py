@@ -10,6 +10,7 @@ from django.db.models import Count, F
 from django.db.models.functions import Lower
 
 from accounts.models import Privacy, User
+from twitterclone.counters import counter_rebuild
 from twitterclone.validators import reject_nul_bytes
 
 from .models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, PLAIN_RETWEET, Like, Tweet
@@ -236,3 +237,25 @@ def retweet_delete(*, user: User, tweet_id: int) -> Counts:
     if retweet is not None:
         _tweet_remove(retweet)
     return _counts(original_id)
+
+
+def tweet_counters_rebuild(*, dry_run: bool = False) -> dict[str, int]:
+    """Recompute tweets_count and every tweet counter from the rows; return rows off."""
+    sources = {
+        ("users", "tweets_count"): "SELECT user_id AS id, count(*) AS n FROM tweets GROUP BY 1",
+        ("tweets", "like_count"): "SELECT tweet_id AS id, count(*) AS n FROM likes GROUP BY 1",
+        ("tweets", "retweet_count"): (
+            "SELECT original_tweet_id AS id, count(*) AS n FROM tweets "
+            "WHERE original_tweet_id IS NOT NULL AND content = '' GROUP BY 1"
+        ),
+        ("tweets", "reply_count"): (
+            "SELECT reply_to_tweet_id AS id, count(*) AS n FROM tweets "
+            "WHERE reply_to_tweet_id IS NOT NULL GROUP BY 1"
+        ),
+    }
+    return {
+        f"{table}.{column}": counter_rebuild(
+            table=table, column=column, source_sql=sql, dry_run=dry_run
+        )
+        for (table, column), sql in sources.items()
+    }

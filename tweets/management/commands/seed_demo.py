@@ -1,0 +1,114 @@
+"""Seed a small demo world through the services, so it obeys every rule the app enforces."""
+
+import os
+import random
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Privacy, User
+from accounts.services import user_register, user_set_verified, user_update_profile
+from social.services import follow_create, privacy_set
+from tweets.services import like_create, retweet_create, tweet_create
+
+DEMO_PASSWORD = "demo-password-123"
+ADMIN_USERNAME = "admin"
+NAMES = [
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
+    "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter",
+    "yvonne", "zoe", "arthur", "beatrice", "cedric", "delia", "edgar", "fiona", "gustav",
+    "hana", "igor",
+]  # fmt: skip
+PROTECTED = {"dave", "heidi", "sybil"}
+PRIVATE = {"erin", "mallory"}
+VERIFIED = {"alice", "grace", "olivia"}
+TOPICS = ["django", "postgres", "python", "htmx", "coffee", "running", "music", "databases"]
+LINES = [
+    "Just shipped a new feature, feels good",
+    "Reading about query plans again",
+    "Who else is up this early?",
+    "Index all the things (but measure first)",
+    "Hot take: boring technology wins",
+    "Morning run done, now coffee",
+    "This playlist is carrying my whole afternoon",
+    "Keyset pagination > OFFSET, fight me",
+    "Weekend project: a tiny Twitter clone",
+    "Postgres arrays plus GIN indexes are underrated",
+]
+
+
+class Command(BaseCommand):
+    help = "Create a demo world (users, follows, requests, tweets, likes, retweets) and an admin."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args, seed: int, **options):
+        admin_password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin-demo-password")
+        if not User.objects.filter_username(ADMIN_USERNAME).exists():
+            User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", admin_password)
+        if User.objects.filter_username(NAMES[0]).exists():
+            self.stdout.write("Demo world already there; nothing to do.")
+        else:
+            with transaction.atomic():
+                self._seed(random.Random(seed))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready. Log in at http://127.0.0.1:8000/login/ as any of "
+                f"{', '.join(NAMES[:3])}, ... with password '{DEMO_PASSWORD}'; "
+                f"admin at /admin/ as '{ADMIN_USERNAME}' / '{admin_password}'."
+            )
+        )
+
+    def _seed(self, rng: random.Random) -> None:
+        users = {}
+        for name in NAMES:
+            users[name] = user_register(
+                username=name,
+                email=f"{name}@example.com",
+                password=DEMO_PASSWORD,
+                display_name=name.capitalize(),
+            )
+            user_update_profile(user=users[name], bio=f"Hi, I'm {name.capitalize()}.")
+            if name in VERIFIED:
+                user_set_verified(user=users[name], verified=True)
+        for name in PROTECTED:
+            privacy_set(user=users[name], privacy=Privacy.PROTECTED)
+        for name in PRIVATE:
+            privacy_set(user=users[name], privacy=Privacy.PRIVATE)
+
+        people = list(users.values())
+        for user in people:
+            for other in rng.sample(people, 8):
+                if other.pk != user.pk:
+                    follow_create(follower=user, followee=other)  # requests for non-public
+
+        tweets = []
+        for _ in range(120):
+            author = rng.choice(people)
+            tags = " ".join(f"#{tag}" for tag in rng.sample(TOPICS, rng.randint(0, 2)))
+            mention = f" @{rng.choice(NAMES)}" if rng.random() < 0.3 else ""
+            content = f"{rng.choice(LINES)}{mention} {tags}".strip()
+            reply_to = rng.choice(tweets) if tweets and rng.random() < 0.25 else None
+            try:
+                tweets.append(
+                    tweet_create(
+                        author=author,
+                        content=content,
+                        reply_to_id=reply_to.pk if reply_to else None,
+                    )
+                )
+            except ValidationError:
+                continue  # the author may not see that tweet (privacy); skip the reply
+        for user in people:
+            for tweet in rng.sample(tweets, 10):
+                for action in (
+                    (like_create, retweet_create) if rng.random() < 0.2 else (like_create,)
+                ):
+                    try:
+                        action(user=user, tweet_id=tweet.pk)
+                    except (ValidationError, type(tweet).DoesNotExist):
+                        continue  # not visible to this user, or not retweetable
+        public = [t for t in tweets if t.user.privacy == Privacy.PUBLIC]
+        tweet_create(author=users["bob"], content="So true!", quote_of_id=public[0].pk)
