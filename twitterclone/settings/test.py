@@ -1,5 +1,7 @@
 """Test settings: real PostgreSQL (DATABASE_URL, or the embedded server), fast hashing."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES
 
@@ -18,3 +20,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Hashing is measured in bench/; tests that check the real hasher override this.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Lets parallel runs on one server keep apart, e.g. TEST_DATABASE_NAME=test_tc_2.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
