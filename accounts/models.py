@@ -14,6 +14,8 @@ class Privacy(models.TextChoices):
 class UserManager(BaseUserManager):
     def filter_username(self, username: str) -> models.QuerySet:
         """Match `username` ignoring case (served by idx_users_username_lower)."""
+        if "\x00" in username:
+            return self.none()  # PostgreSQL refuses NUL in text; no user can have one
         return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
 
     def get_by_natural_key(self, username: str) -> "User":

@@ -16,7 +16,7 @@ run the same Q against one row, so Python and SQL can never disagree.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from accounts.models import Privacy, User
 from twitterclone.pagination import Page, keyset_page
@@ -84,10 +84,28 @@ class ProfileAccess:
 
 
 def profile_access(*, viewer: Viewer, user: User) -> str:
-    """Return how much of `user`'s profile `viewer` may see (see ProfileAccess)."""
-    if user_content_visible(viewer=viewer, user=user):
+    """Return how much of `user`'s profile `viewer` may see (see ProfileAccess).
+
+    Raise User.DoesNotExist when the account does not exist for `viewer` (blocked either way,
+    or suspended): "nothing" is not "minimal". Privacy is read from the row, not `user`.
+    """
+    row = (
+        User.objects.filter(pk=user.pk)
+        .filter(user_visible_q(viewer=viewer))
+        .annotate(
+            content_open=ExpressionWrapper(
+                _content_open_q(viewer=viewer, prefix=""), output_field=BooleanField()
+            )
+        )
+        .values_list("privacy", "content_open")
+        .first()
+    )
+    if row is None:
+        raise User.DoesNotExist
+    privacy, content_open = row
+    if content_open:
         return ProfileAccess.FULL
-    return ProfileAccess.CARD if user.privacy == Privacy.PROTECTED else ProfileAccess.MINIMAL
+    return ProfileAccess.CARD if privacy == Privacy.PROTECTED else ProfileAccess.MINIMAL
 
 
 @dataclass(frozen=True)
@@ -124,10 +142,11 @@ def is_blocked_either_way(*, user_a: User, user_b: User) -> bool:
     ).exists()
 
 
-def _edge_page(edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit) -> Page:
-    edges = edges.filter(user_listed_q(viewer=viewer, prefix=f"{user_field}__")).select_related(
-        user_field
-    )
+def _edge_page(
+    edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit, listed: bool = True
+) -> Page:
+    user_q = user_listed_q if listed else user_visible_q
+    edges = edges.filter(user_q(viewer=viewer, prefix=f"{user_field}__")).select_related(user_field)
     page = keyset_page(edges, order=("created_at", f"{user_field}_id"), cursor=cursor, limit=limit)
     return Page(
         items=[getattr(edge, user_field) for edge in page.items], next_cursor=page.next_cursor
@@ -141,7 +160,11 @@ def followers_list(
     if not user_content_visible(viewer=viewer, user=user):
         raise User.DoesNotExist
     edges = UserFollowers.objects.filter(user_id=user.pk)
-    return _edge_page(edges, user_field="follower", viewer=viewer, cursor=cursor, limit=limit)
+    # The owner sees every follower, private ones too, so they can remove or block them.
+    own = viewer.is_authenticated and viewer.pk == user.pk
+    return _edge_page(
+        edges, user_field="follower", viewer=viewer, cursor=cursor, limit=limit, listed=not own
+    )
 
 
 def following_list(
@@ -151,13 +174,19 @@ def following_list(
     if not user_content_visible(viewer=viewer, user=user):
         raise User.DoesNotExist
     edges = UserFollows.objects.filter(follower_id=user.pk)
-    return _edge_page(edges, user_field="following", viewer=viewer, cursor=cursor, limit=limit)
+    own = viewer.is_authenticated and viewer.pk == user.pk
+    return _edge_page(
+        edges, user_field="following", viewer=viewer, cursor=cursor, limit=limit, listed=not own
+    )
 
 
 def follow_requests_incoming(*, user: User, cursor: str | None = None, limit: int = 20) -> Page:
     """Return a page of pending requests to follow `user`, newest first."""
     edges = FollowRequest.objects.filter(target_id=user.pk)
-    return _edge_page(edges, user_field="requester", viewer=user, cursor=cursor, limit=limit)
+    # Every requester, private ones too: the owner must see a request to approve or reject it.
+    return _edge_page(
+        edges, user_field="requester", viewer=user, cursor=cursor, limit=limit, listed=False
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ double follow or double unfollow cannot push a counter away from the rows.
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import Privacy, User
 from twitterclone.counters import counter_rebuild
@@ -182,17 +183,22 @@ def privacy_set(*, user: User, privacy: str) -> User:
     """
     if privacy not in Privacy.values:
         raise ValidationError({"privacy": [PRIVACY_INVALID]})
-    # Lock the row: a request approved concurrently must see the final privacy.
-    # Locking the owner first holds off new requests (follow_create locks the target too).
-    _lock_users(user.pk)
-    User.objects.filter(pk=user.pk).update(privacy=privacy)
+    pending = FollowRequest.objects.filter(target_id=user.pk)
+    requester_ids = (
+        list(pending.values_list("requester_id", flat=True)) if privacy == Privacy.PUBLIC else []
+    )
+    # Owner and requesters locked together in id order, like every graph write, so approving
+    # cannot deadlock with a requester's own follow or unfollow; holding the owner's row also
+    # holds off new requests (follow_create locks its target).
+    _lock_users(user.pk, *requester_ids)
+    # update() skips auto_now, so updated_at is set here like every other profile change.
+    User.objects.filter(pk=user.pk).update(privacy=privacy, updated_at=timezone.now())
     user.privacy = privacy
     if privacy == Privacy.PUBLIC:
-        pending = FollowRequest.objects.filter(target_id=user.pk)
-        requester_ids = sorted(pending.values_list("requester_id", flat=True))
-        _lock_users(*requester_ids)
+        # Re-read under the lock: a request that committed just before it is approved too.
+        approved = sorted(pending.values_list("requester_id", flat=True))
         pending.delete()
-        for requester_id in requester_ids:
+        for requester_id in approved:
             _edge_insert(follower_id=requester_id, followee_id=user.pk)
     user.refresh_from_db(fields=["followers_count", "following_count", "updated_at"])
     return user
