@@ -15,12 +15,21 @@ from .models import User
 USERNAME_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
 USERNAME_INVALID = "Usernames are 1-50 letters, digits or underscores."
 USERNAME_TAKEN = "That username is taken."
+EMAIL_INVALID = "Enter a valid email address."
+EMAIL_TOO_LONG = "E-mail addresses are at most 254 characters."
 EMAIL_TAKEN = "An account with that e-mail address already exists."
 DISPLAY_NAME_TOO_LONG = "Display names are at most 100 characters."
 BIO_TOO_LONG = "Bios are at most 160 characters."
 IMAGE_URL_INVALID = "Enter an http(s) URL of at most 500 characters."
 
 BIO_MAX_LENGTH = 160
+# The users.email column; the validator alone allows up to 320 (RFC 3696).
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+# The field and message a registration that lost a race on each unique index reports.
+_UNIQUE_INDEX_ERRORS = {
+    "idx_users_username_lower": ("username", USERNAME_TAKEN),
+    "idx_users_email_lower": ("email", EMAIL_TAKEN),
+}
 _http_url = URLValidator(schemes=["http", "https"])
 
 
@@ -33,8 +42,11 @@ def _validate_username(username: str) -> list[str]:
 def _validate_email(email: str) -> list[str]:
     try:
         validate_email(email)
-    except ValidationError as error:
-        return list(error.messages)
+    except ValidationError:
+        return [EMAIL_INVALID]
+    if len(email) > EMAIL_MAX_LENGTH:
+        # Valid by the RFC but longer than the column: without this the insert fails with DataError.
+        return [EMAIL_TOO_LONG]
     taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
     return [EMAIL_TAKEN] if taken.exists() else []
 
@@ -79,11 +91,13 @@ def user_register(*, username: str, email: str, password: str, display_name: str
         with transaction.atomic():
             candidate.save(force_insert=True)
     except IntegrityError as error:
-        # Two registrations raced past the checks above; the unique indexes decide.
-        field = "email" if "email" in str(error) else "username"
-        raise ValidationError(
-            {field: [EMAIL_TAKEN if field == "email" else USERNAME_TAKEN]}
-        ) from None
+        # Two registrations raced past the checks above; the unique indexes decide. Go by the
+        # index's name, not the message text, which quotes the username (e.g. "email_fan").
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        if constraint not in _UNIQUE_INDEX_ERRORS:
+            raise
+        field, message = _UNIQUE_INDEX_ERRORS[constraint]
+        raise ValidationError({field: [message]}) from None
     return candidate
 
 

@@ -1,6 +1,6 @@
 """Reads for tweets. Every query here goes through `tweet_visible_q`, the one rule."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import User
 from social.models import UserFollows
@@ -34,14 +34,27 @@ def tweet_visible_q(*, viewer: Viewer) -> Q:
 
 
 def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
-    """Fetch authors and originals in the same query and mark the viewer's likes/retweets."""
-    queryset = queryset.select_related("user", "original_tweet", "original_tweet__user")
+    """Fetch authors and originals in the same query and annotate, for the viewer:
+
+    - `viewer_liked` / `viewer_retweeted` of what the row shows (a plain retweet shows its
+      original, so the flags are about the original);
+    - `quote_visible`: whether a quoted tweet passes the rule (else "unavailable").
+    """
+    quoted = Tweet.objects.filter(pk=OuterRef("original_tweet_id")).filter(
+        _single_tweet_q(viewer=viewer, prefix="")
+    )
+    queryset = queryset.select_related("user", "original_tweet", "original_tweet__user").annotate(
+        shown_id=Case(When(PLAIN_RETWEET, then=F("original_tweet_id")), default=F("pk")),
+        quote_visible=Exists(quoted),
+    )
     if not viewer.is_authenticated:
         return queryset.annotate(viewer_liked=Value(False), viewer_retweeted=Value(False))
     return queryset.annotate(
-        viewer_liked=Exists(Like.objects.filter(user_id=viewer.pk, tweet_id=OuterRef("pk"))),
+        viewer_liked=Exists(Like.objects.filter(user_id=viewer.pk, tweet_id=OuterRef("shown_id"))),
         viewer_retweeted=Exists(
-            Tweet.objects.filter(PLAIN_RETWEET, user_id=viewer.pk, original_tweet_id=OuterRef("pk"))
+            Tweet.objects.filter(
+                PLAIN_RETWEET, user_id=viewer.pk, original_tweet_id=OuterRef("shown_id")
+            )
         ),
     )
 

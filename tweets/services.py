@@ -1,11 +1,12 @@
 """Writes for tweets: post, delete, like, retweet; counters move with F() in one transaction."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 
@@ -88,6 +89,31 @@ def _counts(tweet_id: int) -> Counts:
     return Counts(**row.get())
 
 
+def _lock_referenced(*, reply_to: Tweet | None, quote_of: Tweet | None) -> None:
+    """Key-share lock the replied-to and quoted tweets; raise if one was deleted meanwhile.
+
+    The foreign keys are checked only at commit, so a parent deleted after it was read would
+    surface as an IntegrityError there. The lock waits for a concurrent tweet_delete (which
+    holds FOR UPDATE) and then finds the row gone; it does not conflict with counter updates.
+    """
+    wanted = {tweet.pk for tweet in (reply_to, quote_of) if tweet is not None}
+    if not wanted:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Tweet._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
+            [sorted(wanted)],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    errors = {}
+    if reply_to is not None and reply_to.pk not in present:
+        errors["reply_to_id"] = [REPLY_TO_UNAVAILABLE]
+    if quote_of is not None and quote_of.pk not in present:
+        errors["quote_of_id"] = [QUOTE_UNAVAILABLE]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def tweet_create(
     *,
@@ -111,7 +137,8 @@ def tweet_create(
     reply_to = quote_of = None
     if reply_to_id is not None:
         try:
-            reply_to = tweet_get_visible(viewer=author, tweet_id=reply_to_id)
+            # A plain retweet shows its original, so a reply to it answers the original.
+            reply_to = _target_of(tweet_get_visible(viewer=author, tweet_id=reply_to_id))
         except Tweet.DoesNotExist:
             errors["reply_to_id"] = [REPLY_TO_UNAVAILABLE]
     if quote_of_id is not None:
@@ -124,6 +151,7 @@ def tweet_create(
             errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
+    _lock_referenced(reply_to=reply_to, quote_of=quote_of)
 
     tweet = Tweet.objects.create(
         user=author,
@@ -134,15 +162,61 @@ def tweet_create(
         hashtags=hashtags_extract(content),
         mentions=mentions_resolve(content),
     )
-    User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
     if reply_to is not None:
         Tweet.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
+    _tweets_count_add({author.pk: 1})
     return tweet
 
 
-def _tweet_remove(tweet: Tweet) -> None:
-    """Delete one tweet row and move every counter that counted it."""
-    User.objects.filter(pk=tweet.user_id).update(tweets_count=F("tweets_count") - 1)
+# Every write here takes its row locks in one order, so concurrent writes queue instead of
+# deadlocking: tweets first, a parent or original before the tweets hanging off it (deleting
+# a tweet reaches down to its replies, quotes, retweets and likes), users last, in id order.
+
+
+def _lock_counted(*tweet_ids: int | None) -> set[int]:
+    """Lock the tweets whose counters this write moves, in id order; return those that exist."""
+    ids = sorted({pk for pk in tweet_ids if pk is not None})
+    if not ids:
+        return set()
+    rows = Tweet.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True)
+    return set(rows.values_list("pk", flat=True))
+
+
+def _lock_target(tweet_id: int) -> None:
+    """Lock the tweet a like or retweet counts; raise Tweet.DoesNotExist if it was deleted."""
+    if not _lock_counted(tweet_id):
+        raise Tweet.DoesNotExist
+
+
+def _lock_for_removal(tweet_id: int) -> Tweet:
+    """Lock a tweet to delete it, after the tweets whose counters count it; return it fresh."""
+    above = (
+        Tweet.objects.filter(pk=tweet_id)
+        .values_list("reply_to_id", "original_tweet_id", "content")
+        .first()
+    )
+    if above is None:
+        raise Tweet.DoesNotExist
+    reply_to_id, original_tweet_id, content = above
+    _lock_counted(reply_to_id, original_tweet_id if content == "" else None)
+    # Re-read under the lock: a parent deleted meanwhile has set reply_to to NULL.
+    return Tweet.objects.select_for_update().get(pk=tweet_id)
+
+
+def _tweets_count_add(changes: dict[int, int]) -> None:
+    """Move users' tweets_count; user rows are the last locks a write takes, in id order."""
+    for user_id in sorted(changes):
+        if changes[user_id]:
+            User.objects.filter(pk=user_id).update(
+                tweets_count=F("tweets_count") + changes[user_id]
+            )
+
+
+def _tweet_remove(tweet: Tweet, *, retweets_removed: dict[int, int] | None = None) -> None:
+    """Delete one tweet locked by _lock_for_removal and move every counter that counted it.
+
+    `retweets_removed` maps the authors of plain retweets deleted along with it to how many.
+    """
     if tweet.reply_to_id is not None:
         Tweet.objects.filter(pk=tweet.reply_to_id).update(reply_count=F("reply_count") - 1)
     if tweet.is_plain_retweet:
@@ -150,6 +224,9 @@ def _tweet_remove(tweet: Tweet) -> None:
             retweet_count=F("retweet_count") - 1
         )
     tweet.delete()
+    losses = Counter(retweets_removed or {})
+    losses[tweet.user_id] += 1
+    _tweets_count_add({user_id: -count for user_id, count in losses.items()})
 
 
 @transaction.atomic
@@ -157,13 +234,12 @@ def tweet_delete(*, tweet: Tweet, actor: User) -> None:
     """Delete `tweet`, its likes and its plain retweets; replies and quotes stay, detached."""
     if actor.pk != tweet.user_id and not actor.is_staff:
         raise PermissionDenied(DELETE_FORBIDDEN)
-    # Lock it first: a concurrent retweet or like must not count a tweet being deleted.
-    tweet = Tweet.objects.select_for_update().get(pk=tweet.pk)
+    # Locked first: a concurrent like, retweet or reply waits, then finds it gone.
+    tweet = _lock_for_removal(tweet.pk)
     retweets = Tweet.objects.filter(PLAIN_RETWEET, original_tweet_id=tweet.pk)
-    for author_id, count in _count_by_author(retweets).items():
-        User.objects.filter(pk=author_id).update(tweets_count=F("tweets_count") - count)
+    retweets_removed = _count_by_author(retweets)
     retweets.delete()
-    _tweet_remove(tweet)
+    _tweet_remove(tweet, retweets_removed=retweets_removed)
 
 
 def _count_by_author(queryset) -> dict[int, int]:
@@ -171,20 +247,21 @@ def _count_by_author(queryset) -> dict[int, int]:
 
 
 def _insert_ignore_returning(sql: str, params: list) -> bool:
-    """Run an INSERT ... ON CONFLICT DO NOTHING RETURNING; return whether a row was added."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone() is not None
-    except IntegrityError:
-        # The target tweet was deleted after we read it: to the caller it no longer exists.
-        raise Tweet.DoesNotExist from None
+    """Run an INSERT ... ON CONFLICT DO NOTHING RETURNING; return whether a row was added.
+
+    The foreign keys are deferred (checked at commit), so a target deleted after it was read
+    is caught by the caller's _lock_target, not here.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 @transaction.atomic
 def like_create(*, user: User, tweet_id: int) -> Counts:
     """Like a tweet `user` can see (idempotent); raise Tweet.DoesNotExist otherwise."""
     tweet = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id))
+    _lock_target(tweet.pk)
     inserted = _insert_ignore_returning(
         f"INSERT INTO {Like._meta.db_table} (user_id, tweet_id, created_at) "
         "VALUES (%s, %s, now()) ON CONFLICT DO NOTHING RETURNING 1",
@@ -199,6 +276,7 @@ def like_create(*, user: User, tweet_id: int) -> Counts:
 def like_delete(*, user: User, tweet_id: int) -> Counts:
     """Take back a like (idempotent); raise Tweet.DoesNotExist for an unseen tweet."""
     tweet = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id))
+    _lock_target(tweet.pk)
     deleted, _ = Like.objects.filter(user_id=user.pk, tweet_id=tweet.pk).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") - 1)
@@ -210,6 +288,7 @@ def retweet_create(*, user: User, tweet_id: int) -> Counts:
     """Retweet a public tweet (idempotent; a retweet of a retweet retweets the original)."""
     tweet = tweet_get_visible(viewer=user, tweet_id=tweet_id)
     original = _retweetable_original(user=user, tweet=tweet, error_field="tweet")
+    _lock_target(original.pk)
     # The partial unique index uniq_tweets_plain_retweet arbitrates concurrent retweets.
     inserted = _insert_ignore_returning(
         f"INSERT INTO {Tweet._meta.db_table} (user_id, content, original_tweet_id, media_urls, "
@@ -221,7 +300,7 @@ def retweet_create(*, user: User, tweet_id: int) -> Counts:
     )
     if inserted:
         Tweet.objects.filter(pk=original.pk).update(retweet_count=F("retweet_count") + 1)
-        User.objects.filter(pk=user.pk).update(tweets_count=F("tweets_count") + 1)
+        _tweets_count_add({user.pk: 1})
     return _counts(original.pk)
 
 
@@ -229,6 +308,7 @@ def retweet_create(*, user: User, tweet_id: int) -> Counts:
 def retweet_delete(*, user: User, tweet_id: int) -> Counts:
     """Undo `user`'s retweet of the tweet (or of the original behind a retweet); idempotent."""
     original_id = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id)).pk
+    _lock_target(original_id)
     retweet = (
         Tweet.objects.filter(PLAIN_RETWEET, user_id=user.pk, original_tweet_id=original_id)
         .select_for_update()

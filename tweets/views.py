@@ -21,8 +21,10 @@ from .selectors import timeline_home, tweet_get_visible, tweet_replies, tweets_o
 
 def _form_errors(form, error: ValidationError) -> None:
     for field, field_messages in error.message_dict.items():
+        # Errors on hidden fields (reply_to_id) are shown above the form, not lost.
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
         for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
+            form.add_error(field if shown else None, message)
 
 
 def _visible_user_or_404(viewer, username: str) -> User:
@@ -74,17 +76,25 @@ def profile(request, username: str):
 
 
 def tweet_detail(request, username: str, pk: int):
-    """Show one tweet with its replies and a reply box."""
+    """Show one tweet with its replies and a reply box; a POST here is a reply."""
     try:
         tweet = tweet_get_visible(viewer=request.user, tweet_id=pk)
     except Tweet.DoesNotExist:
         raise Http404("No such tweet.") from None
     if tweet.user.username.lower() != username.lower():
         return redirect(tweet)
+    form = TweetForm(request.POST or None, initial={"reply_to_id": tweet.pk})
+    if request.method == "POST" and request.user.is_authenticated and form.is_valid():
+        data = {**form.cleaned_data, "reply_to_id": tweet.pk}
+        try:
+            services.tweet_create(author=request.user, **data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return redirect(tweet)
     replies = _page_or_404(
         tweet_replies, viewer=request.user, tweet=tweet, cursor=request.GET.get("cursor")
     )
-    form = TweetForm(initial={"reply_to_id": tweet.pk})
     return render(request, "tweets/detail.html", {"tweet": tweet, "replies": replies, "form": form})
 
 
