@@ -7,7 +7,7 @@ double follow or double unfollow cannot push a counter away from the rows.
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, Exists, F, Value, When
 from django.utils import timezone
 
 from accounts.models import Privacy, User
@@ -50,24 +50,34 @@ def _lock_users(*user_ids: int) -> dict[int, User]:
 
 
 def _bump_counters(*, follower_id: int, followee_id: int, delta: int) -> None:
-    # Rows in id order, like _lock_users, so concurrent A->B and B->A cannot deadlock.
-    for user_id in sorted((follower_id, followee_id)):
-        if user_id == follower_id:
-            User.objects.filter(pk=user_id).update(following_count=F("following_count") + delta)
-        else:
-            User.objects.filter(pk=user_id).update(followers_count=F("followers_count") + delta)
+    """Move both users' counters in one statement; callers hold both rows (_lock_users)."""
+    User.objects.filter(pk__in=[follower_id, followee_id]).update(
+        following_count=F("following_count")
+        + Case(When(pk=follower_id, then=Value(delta)), default=Value(0)),
+        followers_count=F("followers_count")
+        + Case(When(pk=followee_id, then=Value(delta)), default=Value(0)),
+    )
 
 
 def _edge_insert(*, follower_id: int, followee_id: int) -> bool:
     """Write both directions of a follow and both counters; return whether it is new."""
-    inserted = _insert_ignore(
-        UserFollows._meta.db_table, ("follower_id", "following_id"), (follower_id, followee_id)
-    )
-    if inserted:
-        # Both directions in one transaction: a reader never sees half a follow.
-        _insert_ignore(
-            UserFollowers._meta.db_table, ("user_id", "follower_id"), (followee_id, follower_id)
+    # Both directions in one statement, so in one transaction: never half a follow.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH edge AS (
+                INSERT INTO {UserFollows._meta.db_table} (follower_id, following_id, created_at)
+                VALUES (%s, %s, now()) ON CONFLICT DO NOTHING
+                RETURNING follower_id, following_id, created_at
+            )
+            INSERT INTO {UserFollowers._meta.db_table} (user_id, follower_id, created_at)
+            SELECT following_id, follower_id, created_at FROM edge
+            ON CONFLICT DO NOTHING RETURNING 1
+            """,
+            [follower_id, followee_id],
         )
+        inserted = cursor.fetchone() is not None
+    if inserted:
         _bump_counters(follower_id=follower_id, followee_id=followee_id, delta=1)
     return inserted
 
@@ -94,11 +104,22 @@ def follow_create(*, follower: User, followee: User) -> str:
     followee = _lock_users(follower.pk, followee.pk)[followee.pk]
     if not followee.is_active:
         raise ValidationError(ACCOUNT_UNAVAILABLE)
-    if Block.objects.filter(blocker_id=followee.pk, blocked_id=follower.pk).exists():
+    state = (
+        User.objects.filter(pk=followee.pk)
+        .values(
+            blocked=Exists(Block.objects.filter(blocker_id=followee.pk, blocked_id=follower.pk)),
+            blocking=Exists(Block.objects.filter(blocker_id=follower.pk, blocked_id=followee.pk)),
+            following=Exists(
+                UserFollows.objects.filter(follower_id=follower.pk, following_id=followee.pk)
+            ),
+        )
+        .get()
+    )
+    if state["blocked"]:
         raise ValidationError(FOLLOW_BLOCKED)
-    if Block.objects.filter(blocker_id=follower.pk, blocked_id=followee.pk).exists():
+    if state["blocking"]:
         raise ValidationError(FOLLOW_BLOCKING)
-    if UserFollows.objects.filter(follower_id=follower.pk, following_id=followee.pk).exists():
+    if state["following"]:
         return FollowStatus.FOLLOWING
     if followee.privacy != Privacy.PUBLIC:
         _insert_ignore(

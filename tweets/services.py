@@ -28,8 +28,9 @@ DELETE_FORBIDDEN = "Only the author or staff can delete a tweet."
 
 MAX_MEDIA_URL_LENGTH = 2000
 # A tag or mention starts a word; `#` or `@` glued to a word (e-mail, a#b) is not one.
-HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,100})")
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,50})\b")
+# A word longer than the limit is no tag (not a truncated one); `@a@b.c` is an address.
+HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,100}+)(?!\w)")
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,50}+)(?![\w@])")
 _http_url = URLValidator(schemes=["http", "https"])
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from accounts.models import User
 from accounts.tests.factories import user_create
@@ -553,25 +553,33 @@ def test_mutual_follows_at_the_same_moment_never_deadlock():
         _assert_counters_match_rows()
 
 
-def test_a_failure_between_the_two_follow_inserts_leaves_neither_row(monkeypatch):
+@pytest.fixture
+def user_followers_insert_fails():
+    """Make PostgreSQL itself fail every insert into user_followers, until the test ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_insert() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'injected failure'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_refuse_insert BEFORE INSERT ON user_followers "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_insert()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER test_refuse_insert ON user_followers")
+        cursor.execute("DROP FUNCTION test_refuse_insert()")
+
+
+def test_a_failure_between_the_two_follow_inserts_leaves_neither_row(user_followers_insert_fails):
     follower = user_create(username="follower")
     target = user_create(username="target")
-    real_insert_ignore = social_services._insert_ignore
 
-    def failing_insert_ignore(table, columns, values):
-        if table == UserFollowers._meta.db_table:
-            raise RuntimeError("injected failure")
-        return real_insert_ignore(table, columns, values)
-
-    monkeypatch.setattr(social_services, "_insert_ignore", failing_insert_ignore)
-    with pytest.raises(RuntimeError, match="injected failure"):
+    # The user_follows row is written first; the failure comes on the mirror row.
+    with pytest.raises(DatabaseError, match="injected failure"):
         follow_create(follower=follower, followee=target)
 
     assert not UserFollows.objects.exists()
     assert not UserFollowers.objects.exists()
     assert User.objects.get(pk=follower.pk).following_count == 0
     assert User.objects.get(pk=target.pk).followers_count == 0
-
-    monkeypatch.setattr(social_services, "_insert_ignore", real_insert_ignore)
-    follow_create(follower=follower, followee=target)
-    _assert_graph(target, {follower.pk})

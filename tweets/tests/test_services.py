@@ -113,6 +113,19 @@ def test_create_resolves_mentions_of_existing_users_only(author):
     assert _fresh(tweet).mentions == [alice.pk, bob.pk]
 
 
+def test_a_word_longer_than_a_tag_or_username_is_neither_not_a_truncated_one(author):
+    user_create(username="x" * 50)
+    content = f"#{'t' * 101} @{'x' * 51} #{'k' * 100}"
+    stored = _fresh(tweet_create(author=author, content=content))
+    assert (stored.hashtags, stored.mentions) == (["k" * 100], [])
+
+
+def test_an_address_after_at_sign_is_not_a_mention(author):
+    user_create(username="bob")
+    stored = _fresh(tweet_create(author=author, content="write to @bob@example.com"))
+    assert stored.mentions == []
+
+
 def test_create_without_tags_or_mentions_stores_empty_lists(author):
     stored = _fresh(tweet_create(author=author, content="plain words, a@b.com"))
     assert (stored.hashtags, stored.mentions) == ([], [])
