@@ -62,6 +62,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         db_table = "users"
+        indexes = [
+            # Serves the home timeline's celebrity pull: the few authors over the fan-out
+            # threshold (TIMELINE_CELEBRITY_THRESHOLD, at least this partial bound).
+            models.Index(
+                fields=["followers_count"],
+                condition=models.Q(followers_count__gt=1000),
+                name="idx_users_celebrity",
+            ),
+        ]
         constraints = [
             # Login, profile URLs and @mention resolution look users up by lower(username).
             models.UniqueConstraint(Lower("username"), name="idx_users_username_lower"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Privacy, User
 from twitterclone.counters import counter_rebuild
 
+from . import signals
 from .models import Block, FollowRequest, UserFollowers, UserFollows
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
@@ -79,6 +80,9 @@ def _edge_insert(*, follower_id: int, followee_id: int) -> bool:
         inserted = cursor.fetchone() is not None
     if inserted:
         _bump_counters(follower_id=follower_id, followee_id=followee_id, delta=1)
+        signals.follow_created.send(
+            sender=UserFollows, follower_id=follower_id, followee_id=followee_id
+        )
     return inserted
 
 
@@ -90,6 +94,9 @@ def _edge_delete(*, follower_id: int, followee_id: int) -> bool:
     if deleted:
         UserFollowers.objects.filter(user_id=followee_id, follower_id=follower_id).delete()
         _bump_counters(follower_id=follower_id, followee_id=followee_id, delta=-1)
+        signals.follow_removed.send(
+            sender=UserFollows, follower_id=follower_id, followee_id=followee_id
+        )
     return bool(deleted)
 
 

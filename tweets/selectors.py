@@ -1,13 +1,16 @@
 """Reads for tweets. Every query here goes through `tweet_visible_q`, the one rule."""
 
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import User
-from social.models import UserFollows
 from social.selectors import Viewer, content_visible_q, user_content_visible
-from twitterclone.pagination import Page, keyset_page
+from twitterclone.pagination import Page, cursor_decode, cursor_encode, keyset_page, limit_clean
 
-from .models import PLAIN_RETWEET, Like, Tweet
+from .models import PLAIN_RETWEET, HomeTimeline, Like, Tweet
 
 
 def _single_tweet_q(*, viewer: Viewer, prefix: str) -> Q:
@@ -85,13 +88,138 @@ def tweets_of_user(
     return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
-def timeline_home(*, viewer: User, cursor: str | None = None, limit: int = 20) -> Page:
-    """Return a page of the viewer's home timeline: own tweets and those of followed users."""
-    followed = UserFollows.objects.filter(follower_id=viewer.pk).values("following_id")
-    queryset = Tweet.objects.filter(Q(user_id__in=followed) | Q(user_id=viewer.pk)).visible_to(
-        viewer
+# Home timeline (DESIGN "Timelines"): materialised rows at or after the horizon, celebrities
+# pulled on read, older pages pulled per followee. See tweets/services.py for the writes.
+
+MATERIALISED_SQL = """
+    SELECT created_at, tweet_id FROM home_timeline
+    WHERE owner_id = %(owner_id)s {before} {horizon}
+    ORDER BY created_at DESC, tweet_id DESC LIMIT %(count)s
+"""
+# Top `count` of the authors in {authors}; one index range scan per author (LATERAL) on
+# idx_tweets_user_created, then a merge: the cost grows with authors, not with their tweets.
+PULL_SQL = """
+    SELECT t.created_at, t.id FROM ({authors}) a
+    CROSS JOIN LATERAL (
+        SELECT created_at, id FROM tweets
+        WHERE user_id = a.user_id {before}
+        ORDER BY created_at DESC, id DESC LIMIT %(count)s
+    ) t
+    ORDER BY t.created_at DESC, t.id DESC LIMIT %(count)s
+"""
+FOLLOWED_AND_SELF_SQL = """
+    SELECT following_id AS user_id FROM user_follows WHERE follower_id = %(owner_id)s
+    UNION ALL SELECT %(owner_id)s
+"""
+FOLLOWED_CELEBRITIES_SQL = """
+    SELECT following_id AS user_id FROM user_follows
+    WHERE follower_id = %(owner_id)s
+      AND following_id IN (SELECT id FROM users WHERE followers_count > %(threshold)s)
+"""
+MAX_FILL_ROUNDS = 10
+
+Key = tuple[datetime, int]
+
+
+def _before_sql(before: Key | None, id_column: str) -> str:
+    if before is None:
+        return ""
+    # The plain created_at bound lets the index seek; the row comparison breaks ties by id.
+    return (
+        "AND created_at <= %(before_at)s "
+        f"AND (created_at, {id_column}) < (%(before_at)s, %(before_id)s)"
     )
-    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+
+
+def _keys(sql: str, params: dict) -> list[Key]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _home_keys(*, owner_id: int, horizon: Key | None, before: Key | None, count: int) -> list[Key]:
+    """Return the keys of the next `count` home-timeline tweets older than `before`."""
+    params = {
+        "owner_id": owner_id,
+        "count": count,
+        "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD,
+    }
+    if before is not None:
+        params.update(before_at=before[0], before_id=before[1])
+    horizon_sql = ""
+    if horizon is not None:
+        params.update(horizon_at=horizon[0], horizon_id=horizon[1])
+        horizon_sql = "AND (created_at, tweet_id) >= (%(horizon_at)s, %(horizon_id)s)"
+    materialised = MATERIALISED_SQL.format(
+        before=_before_sql(before, "tweet_id"), horizon=horizon_sql
+    )
+    celebrities = PULL_SQL.format(
+        authors=FOLLOWED_CELEBRITIES_SQL, before=_before_sql(before, "id")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 'm', * FROM ({materialised}) m UNION ALL SELECT 'c', * FROM ({celebrities}) c",
+            params,
+        )
+        rows = cursor.fetchall()
+    keys = {(at, pk) for _, at, pk in rows}
+    if horizon is not None and sum(source == "m" for source, _, _ in rows) < count:
+        # Materialised rows ran out: older tweets come from the followees' own timelines.
+        pull_before = horizon if before is None else min(before, horizon)
+        params.update(before_at=pull_before[0], before_id=pull_before[1])
+        keys.update(
+            _keys(
+                PULL_SQL.format(
+                    authors=FOLLOWED_AND_SELF_SQL, before=_before_sql(pull_before, "id")
+                ),
+                params,
+            )
+        )
+    return sorted(keys, reverse=True)[:count]
+
+
+def _home_horizon(owner_id: int) -> Key | None:
+    """Return the owner's horizon (None: complete), building the timeline if it has none."""
+    state = HomeTimeline.objects.filter(owner_id=owner_id).values_list("horizon_at", "horizon_id")
+    row = state.first()
+    if row is None:
+        from .services import timeline_rebuild  # a read that must write: the first one
+
+        timeline_rebuild(owner_id=owner_id)
+        row = state.get()
+    return None if row[0] is None else row
+
+
+def timeline_home(*, viewer: User, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of the viewer's home timeline: own tweets and followed users', newest first.
+
+    Candidates come from the materialised rows (and pulls), then pass the visibility rule in
+    one query; a page short after filtering fetches more candidates. Three queries per page
+    in the common case, whatever the follow count.
+    """
+    limit = limit_clean(limit)
+    before = cursor_decode(cursor) if cursor else None
+    horizon = _home_horizon(viewer.pk)
+    items: list[Tweet] = []
+    item_keys: list[Key] = []
+    for _ in range(MAX_FILL_ROUNDS):
+        keys = _home_keys(owner_id=viewer.pk, horizon=horizon, before=before, count=limit + 1)
+        visible = _with_related(
+            Tweet.objects.filter(pk__in=[pk for _, pk in keys]).visible_to(viewer), viewer=viewer
+        ).in_bulk()
+        for key in keys:
+            if key[1] in visible:
+                items.append(visible[key[1]])
+                item_keys.append(key)
+        if len(items) > limit or len(keys) <= limit:
+            break
+        before = keys[-1]
+    if len(items) > limit:
+        return Page(items=items[:limit], next_cursor=cursor_encode(*item_keys[limit - 1]))
+    if len(keys) > limit:
+        # Out of rounds with most candidates hidden: a short page that resumes where it stopped.
+        return Page(items=items, next_cursor=cursor_encode(*keys[-1]))
+    return Page(items=items, next_cursor=None)
 
 
 def tweet_replies(

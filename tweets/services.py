@@ -3,18 +3,31 @@
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import Privacy, User
 from twitterclone.counters import counter_rebuild
 from twitterclone.validators import reject_nul_bytes
 
-from .models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, PLAIN_RETWEET, Like, Tweet
+from . import tasks
+from .models import (
+    MAX_CONTENT_LENGTH,
+    MAX_MEDIA_URLS,
+    PLAIN_RETWEET,
+    HomeTimeline,
+    HomeTimelineEntry,
+    Like,
+    Tweet,
+)
 from .selectors import tweet_get_visible
 
 CONTENT_REQUIRED = "Write something first."
@@ -166,6 +179,7 @@ def tweet_create(
     if reply_to is not None:
         Tweet.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
     _tweets_count_add({author.pk: 1})
+    _on_commit_fan_out(tweet.pk)
     return tweet
 
 
@@ -224,6 +238,7 @@ def _tweet_remove(tweet: Tweet, *, retweets_removed: dict[int, int] | None = Non
         Tweet.objects.filter(pk=tweet.original_tweet_id).update(
             retweet_count=F("retweet_count") - 1
         )
+    _on_commit_sweep([(tweet.pk, tweet.user_id, tweet.created_at)])
     tweet.delete()
     losses = Counter(retweets_removed or {})
     losses[tweet.user_id] += 1
@@ -239,6 +254,7 @@ def tweet_delete(*, tweet: Tweet, actor: User) -> None:
     tweet = _lock_for_removal(tweet.pk)
     retweets = Tweet.objects.filter(PLAIN_RETWEET, original_tweet_id=tweet.pk)
     retweets_removed = _count_by_author(retweets)
+    _on_commit_sweep(list(retweets.values_list("pk", "user_id", "created_at")))
     retweets.delete()
     _tweet_remove(tweet, retweets_removed=retweets_removed)
 
@@ -247,15 +263,16 @@ def _count_by_author(queryset) -> dict[int, int]:
     return dict(queryset.values("user_id").annotate(n=Count("pk")).values_list("user_id", "n"))
 
 
-def _insert_ignore_returning(sql: str, params: list) -> bool:
-    """Run an INSERT ... ON CONFLICT DO NOTHING RETURNING; return whether a row was added.
+def _insert_ignore_returning(sql: str, params: list):
+    """Run an INSERT ... ON CONFLICT DO NOTHING RETURNING x; return x, or None if no row.
 
     The foreign keys are deferred (checked at commit), so a target deleted after it was read
     is caught by the caller's _lock_target, not here.
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+        return None if row is None else row[0]
 
 
 @transaction.atomic
@@ -291,7 +308,7 @@ def retweet_create(*, user: User, tweet_id: int) -> Counts:
     original = _retweetable_original(user=user, tweet=tweet, error_field="tweet")
     _lock_target(original.pk)
     # The partial unique index uniq_tweets_plain_retweet arbitrates concurrent retweets.
-    inserted = _insert_ignore_returning(
+    retweet_id = _insert_ignore_returning(
         f"INSERT INTO {Tweet._meta.db_table} (user_id, content, original_tweet_id, media_urls, "
         "hashtags, mentions, like_count, retweet_count, reply_count, is_hidden, created_at) "
         "VALUES (%s, '', %s, '{}', '{}', '{}', 0, 0, 0, false, now()) "
@@ -299,9 +316,10 @@ def retweet_create(*, user: User, tweet_id: int) -> Counts:
         "AND content = '' DO NOTHING RETURNING id",
         [user.pk, original.pk],
     )
-    if inserted:
+    if retweet_id is not None:
         Tweet.objects.filter(pk=original.pk).update(retweet_count=F("retweet_count") + 1)
         _tweets_count_add({user.pk: 1})
+        _on_commit_fan_out(retweet_id)
     return _counts(original.pk)
 
 
@@ -340,3 +358,207 @@ def tweet_counters_rebuild(*, dry_run: bool = False) -> dict[str, int]:
         )
         for (table, column), sql in sources.items()
     }
+
+
+# Home timelines: hybrid fan-out on write (DESIGN "Timelines", docs/architecture.md).
+#
+# Invariant, per owner with a HomeTimeline row: every tweet by the owner or by a followed
+# author at or under the celebrity threshold whose key (created_at, id) is at or after the
+# horizon has a home_timeline row (deleted tweets may linger until swept). Everything older
+# is pulled from `tweets` on read; celebrities are always pulled. Jobs run after commit, so a
+# reader never waits for fan-out, and every job is idempotent.
+
+
+def _on_commit_fan_out(tweet_id: int) -> None:
+    transaction.on_commit(partial(tasks.timeline_fan_out.enqueue, tweet_id))
+
+
+def _on_commit_sweep(rows: list[tuple[int, int, datetime]]) -> None:
+    if rows:
+        payload = [[pk, author_id, created_at.isoformat()] for pk, author_id, created_at in rows]
+        transaction.on_commit(partial(tasks.timeline_sweep.enqueue, payload))
+
+
+def _celebrities_sql() -> str:
+    """SQL for the ids of authors who are pulled, not fanned out (uses idx_users_celebrity)."""
+    return "SELECT id FROM users WHERE followers_count > %(threshold)s"
+
+
+def timeline_fan_out(*, tweet_id: int) -> int:
+    """Insert a tweet into its author's and every follower's built timeline; return rows added.
+
+    One INSERT ... SELECT from user_followers. A celebrity's tweet goes only to the author's
+    own timeline; followers pull it on read. Followers without a built timeline are skipped:
+    their first read rebuilds it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO home_timeline (owner_id, created_at, tweet_id, author_id)
+            SELECT owners.owner_id, t.created_at, t.id, t.user_id
+            FROM tweets t
+            JOIN users author ON author.id = t.user_id
+            CROSS JOIN LATERAL (
+                SELECT f.follower_id AS owner_id FROM user_followers f
+                WHERE f.user_id = t.user_id AND author.followers_count <= %(threshold)s
+                UNION ALL
+                SELECT t.user_id
+            ) owners
+            JOIN home_timelines built ON built.owner_id = owners.owner_id
+            WHERE t.id = %(tweet_id)s
+            ON CONFLICT DO NOTHING
+            """,
+            {"tweet_id": tweet_id, "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD},
+        )
+        return cursor.rowcount
+
+
+def timeline_sweep(*, rows: list[tuple[int, int, datetime]]) -> int:
+    """Delete the timeline rows of deleted tweets, given (tweet id, author id, created_at)."""
+    removed = 0
+    with connection.cursor() as cursor:
+        for tweet_id, author_id, created_at in rows:
+            # Primary-key lookups: each owner is a follower of the author (or the author).
+            cursor.execute(
+                """
+                DELETE FROM home_timeline
+                WHERE owner_id IN (
+                    SELECT follower_id FROM user_followers WHERE user_id = %(author_id)s
+                    UNION ALL SELECT %(author_id)s
+                )
+                AND created_at = %(created_at)s AND tweet_id = %(tweet_id)s
+                """,
+                {"tweet_id": tweet_id, "author_id": author_id, "created_at": created_at},
+            )
+            removed += cursor.rowcount
+    return removed
+
+
+def _horizon_raise(cursor, *, owner_id: int, horizon: tuple[datetime, int]) -> None:
+    """Move the horizon up to `horizon` (never down): older keys are then pulled on read."""
+    cursor.execute(
+        """
+        UPDATE home_timelines SET horizon_at = %(at)s, horizon_id = %(id)s
+        WHERE owner_id = %(owner_id)s
+          AND (horizon_at IS NULL OR (horizon_at, horizon_id) < (%(at)s, %(id)s))
+        """,
+        {"owner_id": owner_id, "at": horizon[0], "id": horizon[1]},
+    )
+
+
+def timeline_backfill(*, follower_id: int, followee_id: int) -> int:
+    """Copy a new followee's tweets at or after the follower's horizon into the timeline."""
+    max_rows = settings.TIMELINE_MAX_ROWS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO home_timeline (owner_id, created_at, tweet_id, author_id)
+            SELECT built.owner_id, t.created_at, t.id, t.user_id
+            FROM home_timelines built
+            JOIN users followee ON followee.id = %(followee_id)s
+                AND followee.followers_count <= %(threshold)s
+            CROSS JOIN LATERAL (
+                SELECT created_at, id, user_id FROM tweets
+                WHERE user_id = %(followee_id)s
+                  AND (built.horizon_at IS NULL
+                       OR (created_at, id) >= (built.horizon_at, built.horizon_id))
+                ORDER BY created_at DESC, id DESC LIMIT {max_rows:d}
+            ) t
+            WHERE built.owner_id = %(follower_id)s
+            ON CONFLICT DO NOTHING
+            RETURNING created_at, tweet_id
+            """,
+            {
+                "follower_id": follower_id,
+                "followee_id": followee_id,
+                "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD,
+            },
+        )
+        rows = cursor.fetchall()
+        if len(rows) >= max_rows:
+            # Capped: the followee's older tweets are not materialised, so pull below them.
+            _horizon_raise(cursor, owner_id=follower_id, horizon=min(rows))
+    return len(rows)
+
+
+def timeline_remove_author(*, owner_id: int, author_id: int) -> int:
+    """Take an author's rows out of one timeline (unfollow, block, follower removed)."""
+    return HomeTimelineEntry.objects.filter(owner_id=owner_id, author_id=author_id).delete()[0]
+
+
+def timeline_rebuild(*, owner_id: int) -> None:
+    """Build (or rebuild) a user's home timeline from the last TIMELINE_REBUILD_DAYS.
+
+    Three short steps, so that no tweet falls between them: the state row goes in first with
+    the horizon at now (fan-out includes the owner from then on), then the newest rows are
+    copied, then the horizon moves down to what was copied.
+    """
+    now = timezone.now()
+    window_start = now - timedelta(days=settings.TIMELINE_REBUILD_DAYS)
+    max_rows = settings.TIMELINE_MAX_ROWS
+    with transaction.atomic():
+        HomeTimelineEntry.objects.filter(owner_id=owner_id).delete()
+        HomeTimeline.objects.update_or_create(
+            owner_id=owner_id,
+            defaults={"horizon_at": now, "horizon_id": 0, "built_at": now},
+        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO home_timeline (owner_id, created_at, tweet_id, author_id)
+            SELECT %(owner_id)s, t.created_at, t.id, t.user_id
+            FROM tweets t
+            WHERE t.user_id IN (
+                SELECT following_id FROM user_follows WHERE follower_id = %(owner_id)s
+                EXCEPT {_celebrities_sql()}
+                UNION SELECT %(owner_id)s
+            )
+            AND t.created_at >= %(window_start)s
+            ORDER BY t.created_at DESC, t.id DESC
+            LIMIT {max_rows:d}
+            ON CONFLICT DO NOTHING
+            RETURNING created_at, tweet_id
+            """,
+            {
+                "owner_id": owner_id,
+                "window_start": window_start,
+                "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD,
+            },
+        )
+        rows = cursor.fetchall()
+        horizon = min(rows) if len(rows) >= max_rows else (window_start, 0)
+        cursor.execute(
+            "UPDATE home_timelines SET horizon_at = %s, horizon_id = %s "
+            "WHERE owner_id = %s AND (horizon_at, horizon_id) = (%s, 0)",
+            [horizon[0], horizon[1], owner_id, now],
+        )
+
+
+def timeline_trim(*, owner_id: int) -> int:
+    """Keep the owner's newest TIMELINE_MAX_ROWS rows; raise the horizon to the oldest kept."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT created_at, tweet_id FROM home_timeline WHERE owner_id = %s "
+            "ORDER BY created_at DESC, tweet_id DESC OFFSET %s LIMIT 1",
+            [owner_id, settings.TIMELINE_MAX_ROWS - 1],
+        )
+        oldest_kept = cursor.fetchone()
+        if oldest_kept is None:
+            return 0
+        _horizon_raise(cursor, owner_id=owner_id, horizon=oldest_kept)
+        cursor.execute(
+            "DELETE FROM home_timeline WHERE owner_id = %s AND (created_at, tweet_id) < (%s, %s)",
+            [owner_id, *oldest_kept],
+        )
+        return cursor.rowcount
+
+
+def timelines_trim_all() -> int:
+    """Trim every timeline over TIMELINE_MAX_ROWS rows; return rows removed (periodic job)."""
+    owners = (
+        HomeTimelineEntry.objects.values("owner_id")
+        .annotate(rows=Count("tweet_id"))
+        .filter(rows__gt=settings.TIMELINE_MAX_ROWS)
+        .values_list("owner_id", flat=True)
+    )
+    return sum(timeline_trim(owner_id=owner_id) for owner_id in list(owners))

@@ -19,6 +19,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "social",
     "tweets",
@@ -113,3 +115,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Background jobs (fan-out, timeline upkeep) through Django's tasks API. The immediate backend
+# runs a job right after the request's transaction commits, so nothing extra must run locally;
+# production sets TASKS_BACKEND=database and runs `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[os.environ.get("TASKS_BACKEND", "immediate")],
+    }
+}
+
+# Home timelines (DESIGN "Timelines"): hybrid fan-out on write.
+# Authors with more followers than this are not fanned out; their tweets are pulled on read.
+TIMELINE_CELEBRITY_THRESHOLD = int(os.environ.get("TIMELINE_CELEBRITY_THRESHOLD", "10000"))
+# Each materialised timeline keeps its newest rows; older pages are pulled from `tweets`.
+TIMELINE_MAX_ROWS = int(os.environ.get("TIMELINE_MAX_ROWS", "800"))
+# A timeline rebuilt on first read materialises at most this many days.
+TIMELINE_REBUILD_DAYS = int(os.environ.get("TIMELINE_REBUILD_DAYS", "7"))
