@@ -502,31 +502,41 @@ def timeline_rebuild(*, owner_id: int) -> None:
             owner_id=owner_id,
             defaults={"horizon_at": now, "horizon_id": 0, "built_at": now},
         )
+    authors = f"""
+        SELECT following_id FROM user_follows WHERE follower_id = %(owner_id)s
+        EXCEPT {_celebrities_sql()}
+        UNION SELECT %(owner_id)s
+    """
+    params = {
+        "owner_id": owner_id,
+        "window_start": window_start,
+        "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD,
+    }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO home_timeline (owner_id, created_at, tweet_id, author_id)
             SELECT %(owner_id)s, t.created_at, t.id, t.user_id
             FROM tweets t
-            WHERE t.user_id IN (
-                SELECT following_id FROM user_follows WHERE follower_id = %(owner_id)s
-                EXCEPT {_celebrities_sql()}
-                UNION SELECT %(owner_id)s
-            )
-            AND t.created_at >= %(window_start)s
+            WHERE t.user_id IN ({authors}) AND t.created_at >= %(window_start)s
             ORDER BY t.created_at DESC, t.id DESC
             LIMIT {max_rows:d}
             ON CONFLICT DO NOTHING
             RETURNING created_at, tweet_id
             """,
-            {
-                "owner_id": owner_id,
-                "window_start": window_start,
-                "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD,
-            },
+            params,
         )
         rows = cursor.fetchall()
-        horizon = min(rows) if len(rows) >= max_rows else (window_start, 0)
+        if len(rows) >= max_rows:
+            horizon = min(rows)
+        else:
+            # Nothing older than the window means the rows are complete: no pull on read.
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM tweets WHERE user_id IN ({authors}) "
+                "AND created_at < %(window_start)s)",
+                params,
+            )
+            horizon = (window_start, 0) if cursor.fetchone()[0] else (None, None)
         cursor.execute(
             "UPDATE home_timelines SET horizon_at = %s, horizon_id = %s "
             "WHERE owner_id = %s AND (horizon_at, horizon_id) = (%s, 0)",

@@ -114,6 +114,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # One line per job run is noise at fan-out rates; failures still log as errors.
+    "loggers": {"django_tasks": {"level": "WARNING"}},
 }
 
 # Background jobs (fan-out, timeline upkeep) through Django's tasks API. The immediate backend
