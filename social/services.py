@@ -34,8 +34,8 @@ def _insert_ignore(table: str, columns: tuple[str, str], values: tuple[int, int]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns[0]}, {columns[1]}, created_at) "
-            "VALUES (%s, %s, now()) ON CONFLICT DO NOTHING RETURNING 1",
-            values,
+            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+            [*values, timezone.now()],
         )
         return cursor.fetchone() is not None
 
@@ -68,14 +68,14 @@ def _edge_insert(*, follower_id: int, followee_id: int) -> bool:
             f"""
             WITH edge AS (
                 INSERT INTO {UserFollows._meta.db_table} (follower_id, following_id, created_at)
-                VALUES (%s, %s, now()) ON CONFLICT DO NOTHING
+                VALUES (%s, %s, %s) ON CONFLICT DO NOTHING
                 RETURNING follower_id, following_id, created_at
             )
             INSERT INTO {UserFollowers._meta.db_table} (user_id, follower_id, created_at)
             SELECT following_id, follower_id, created_at FROM edge
             ON CONFLICT DO NOTHING RETURNING 1
             """,
-            [follower_id, followee_id],
+            [follower_id, followee_id, timezone.now()],
         )
         inserted = cursor.fetchone() is not None
     if inserted:

@@ -70,6 +70,8 @@ class Tweet(models.Model):
         indexes = [
             # Serves a user's timeline and the home-timeline pull: newest tweets of one author.
             models.Index(F("user"), F("created_at").desc(), name="idx_tweets_user_created"),
+            # Serves explore (newest visible tweets) and the trending window, newest first.
+            models.Index(F("created_at").desc(), F("id").desc(), name="idx_tweets_created"),
             # Serves hashtag pages: hashtags @> ARRAY['tag'].
             GinIndex(fields=["hashtags"], name="idx_tweets_hashtags"),
             # Serves mentions of a user: mentions @> ARRAY[user_id].

@@ -1,5 +1,6 @@
 """Reads for tweets. Every query here goes through `tweet_visible_q`, the one rule."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -234,5 +235,109 @@ def tweets_by_hashtag(
     *, viewer: Viewer, tag: str, cursor: str | None = None, limit: int = 20
 ) -> Page:
     """Return a page of visible tweets carrying #`tag` (GIN on hashtags), newest first."""
+    if "\x00" in tag:
+        return Page()  # PostgreSQL refuses NUL in text; no tweet can carry such a tag
     queryset = Tweet.objects.filter(hashtags__contains=[tag.lower().lstrip("#")]).visible_to(viewer)
     return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+
+
+def tweets_mentioning(
+    *, viewer: Viewer, user: User, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """Return a page of visible tweets that @mention `user` (GIN on mentions), newest first."""
+    queryset = Tweet.objects.filter(mentions__contains=[user.pk]).visible_to(viewer)
+    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+
+
+def tweets_recent(*, viewer: Viewer, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of the newest tweets `viewer` may see (explore; idx_tweets_created)."""
+    queryset = Tweet.objects.visible_to(viewer)
+    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+
+
+MAX_THREAD_DEPTH = 50
+
+
+@dataclass
+class Thread:
+    ancestors: list[Tweet]  # oldest first: the conversation leading to the tweet
+    tweet: Tweet
+    replies: Page  # direct replies, newest first
+
+
+def tweet_context(
+    *, viewer: Viewer, tweet_id: int, cursor: str | None = None, limit: int = 20
+) -> Thread:
+    """Return a tweet with the visible tweets it replies to and a page of its visible replies.
+
+    Ancestors come from one recursive query over reply_to (primary-key lookups, at most
+    MAX_THREAD_DEPTH levels); ancestors the viewer may not see are left out, never shown.
+    Raise Tweet.DoesNotExist when the viewer may not see the tweet itself.
+    """
+    tweet = tweet_get_visible(viewer=viewer, tweet_id=tweet_id)
+    with connection.cursor() as db:
+        db.execute(
+            """
+            WITH RECURSIVE chain (id, parent_id, depth) AS (
+                SELECT id, reply_to_tweet_id, 0 FROM tweets WHERE id = %(id)s
+                UNION ALL
+                SELECT t.id, t.reply_to_tweet_id, chain.depth + 1
+                FROM tweets t JOIN chain ON t.id = chain.parent_id
+                WHERE chain.depth < %(max_depth)s
+            )
+            SELECT id FROM chain WHERE depth > 0 ORDER BY depth DESC
+            """,
+            {"id": tweet.pk, "max_depth": MAX_THREAD_DEPTH},
+        )
+        ancestor_ids = [row[0] for row in db.fetchall()]
+    visible = _with_related(
+        Tweet.objects.filter(pk__in=ancestor_ids).visible_to(viewer), viewer=viewer
+    ).in_bulk()
+    return Thread(
+        ancestors=[visible[pk] for pk in ancestor_ids if pk in visible],
+        tweet=tweet,
+        replies=tweet_replies(viewer=viewer, tweet=tweet, cursor=cursor, limit=limit),
+    )
+
+
+@dataclass(frozen=True)
+class TrendingTag:
+    tag: str
+    authors: int  # distinct authors using it in the recent window
+    authors_before: int  # distinct authors in the day before the window
+
+
+def hashtags_trending(*, hours: int = 3, limit: int = 10) -> list[TrendingTag]:
+    """Return the tags most used by distinct authors lately, compared with the day before.
+
+    Only tweets anyone may see count (public, active authors; not hidden), so a trend never
+    reveals a protected or private account's words. The score is the recent number of
+    distinct authors over the day-before rate scaled to the same window (plus one, so new
+    tags rank by their own count). Served by idx_tweets_created over the last 24 h + window.
+    """
+    with connection.cursor() as db:
+        db.execute(
+            """
+            WITH windowed AS (
+                SELECT tag, t.user_id, t.created_at >= now() - make_interval(hours => %(h)s)
+                    AS recent
+                FROM tweets t
+                JOIN users u ON u.id = t.user_id
+                CROSS JOIN LATERAL unnest(t.hashtags) AS tag
+                WHERE t.created_at >= now() - make_interval(hours => %(h)s + 24)
+                  AND NOT t.is_hidden AND u.is_active AND u.privacy = 'public'
+            ),
+            counted AS (
+                SELECT tag,
+                       count(DISTINCT user_id) FILTER (WHERE recent) AS authors,
+                       count(DISTINCT user_id) FILTER (WHERE NOT recent) AS authors_before
+                FROM windowed GROUP BY tag
+            )
+            SELECT tag, authors, authors_before FROM counted
+            WHERE authors > 0
+            ORDER BY authors::float / (1 + authors_before * %(h)s / 24.0) DESC, authors DESC, tag
+            LIMIT %(limit)s
+            """,
+            {"h": hours, "limit": limit},
+        )
+        return [TrendingTag(*row) for row in db.fetchall()]

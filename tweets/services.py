@@ -282,8 +282,8 @@ def like_create(*, user: User, tweet_id: int) -> Counts:
     _lock_target(tweet.pk)
     inserted = _insert_ignore_returning(
         f"INSERT INTO {Like._meta.db_table} (user_id, tweet_id, created_at) "
-        "VALUES (%s, %s, now()) ON CONFLICT DO NOTHING RETURNING 1",
-        [user.pk, tweet.pk],
+        "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+        [user.pk, tweet.pk, timezone.now()],
     )
     if inserted:
         Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1)
@@ -311,10 +311,11 @@ def retweet_create(*, user: User, tweet_id: int) -> Counts:
     retweet_id = _insert_ignore_returning(
         f"INSERT INTO {Tweet._meta.db_table} (user_id, content, original_tweet_id, media_urls, "
         "hashtags, mentions, like_count, retweet_count, reply_count, is_hidden, created_at) "
-        "VALUES (%s, '', %s, '{}', '{}', '{}', 0, 0, 0, false, now()) "
+        "VALUES (%s, '', %s, '{}', '{}', '{}', 0, 0, 0, false, %s) "
         "ON CONFLICT (user_id, original_tweet_id) WHERE original_tweet_id IS NOT NULL "
         "AND content = '' DO NOTHING RETURNING id",
-        [user.pk, original.pk],
+        # The app's clock, like Tweet.created_at: now() would be the transaction's start.
+        [user.pk, original.pk, timezone.now()],
     )
     if retweet_id is not None:
         Tweet.objects.filter(pk=original.pk).update(retweet_count=F("retweet_count") + 1)

@@ -1,0 +1,85 @@
+"""Seed a large synthetic world with COPY: see tweets/seeding.py for how it is generated."""
+
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from tweets.seeding import SeedParams, SeedSummary, materialize_timelines, seed_social
+
+DEBUG_OFF = (
+    "Refusing to seed with DEBUG off (production-like settings); pass --force if you mean it."
+)
+
+
+def _aware(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Command(BaseCommand):
+    help = (
+        "Bulk-load a power-law social world (users, follows, requests, tweets, likes) with COPY; "
+        "deterministic for a given --seed (and --now)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--users", type=int, required=True, metavar="N")
+        parser.add_argument(
+            "--avg-follows", type=int, required=True, metavar="K", help="mean out-degree"
+        )
+        parser.add_argument("--tweets", type=int, required=True, metavar="M")
+        parser.add_argument("--seed", type=int, required=True, metavar="S")
+        parser.add_argument("--likes-per-tweet", type=float, default=0.5, metavar="F")
+        parser.add_argument(
+            "--now",
+            type=_aware,
+            help="ISO timestamp ending the 90-day window (default: now); fix it to reproduce rows",
+        )
+        parser.add_argument(
+            "--flush",
+            action="store_true",
+            help="TRUNCATE users, tweets, likes, the graph, requests and blocks (CASCADE) first",
+        )
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(DEBUG_OFF)
+        params = SeedParams(
+            users=options["users"],
+            avg_follows=options["avg_follows"],
+            tweets=options["tweets"],
+            seed=options["seed"],
+            likes_per_tweet=options["likes_per_tweet"],
+            now=options["now"],
+        )
+        started = time.monotonic()
+        summary = seed_social(params=params, flush=options["flush"], stderr=self.stderr)
+        timelines_started = time.monotonic()
+        materialize_timelines(self.stdout)
+        summary.phases["materialize timelines"] = time.monotonic() - timelines_started
+        self._report(summary, time.monotonic() - started)
+
+    def _report(self, summary: SeedSummary, elapsed: float) -> None:
+        lines = [
+            f"users            {summary.users:>12,}  ({summary.protected:,} protected, "
+            f"{summary.private:,} private, {summary.verified:,} verified)",
+            f"follow edges     {summary.follow_edges:>12,}  (each in user_follows and "
+            f"user_followers; max followers {summary.max_followers:,}, "
+            f"max following {summary.max_following:,})",
+            f"follow requests  {summary.follow_requests:>12,}",
+            f"tweets           {summary.tweets:>12,}  ({summary.replies:,} replies, "
+            f"{summary.retweets:,} retweets, {summary.quotes:,} quotes)",
+            f"likes            {summary.likes:>12,}",
+            f"celebrities      {summary.celebrities:>12,}  (10,000+ followers)",
+            f"heavy followers  {summary.heavy_followers:>12,}  (1,000+ follows)",
+            f"FK triggers skipped (replica role): {'yes' if summary.replica_role else 'no'}; "
+            f"COPY FREEZE: {'yes' if summary.frozen else 'no'}",
+            "elapsed per phase:",
+            *(f"  {name:<22} {seconds:8.1f}s" for name, seconds in summary.phases.items()),
+            f"  {'total':<22} {elapsed:8.1f}s",
+        ]
+        self.stdout.write("\n".join(lines))
+        self.stdout.write(self.style.SUCCESS("Seeded."))
