@@ -573,3 +573,74 @@ def timelines_trim_all() -> int:
         .values_list("owner_id", flat=True)
     )
     return sum(timeline_trim(owner_id=owner_id) for owner_id in list(owners))
+
+
+def timelines_materialize(*, days: float, now: datetime | None = None) -> tuple[int, int]:
+    """Build every user's home timeline from the last `days` at once (bulk seeding).
+
+    Replaces all timelines: one set-based fan-out of the window's tweets (celebrities
+    excepted), each owner capped at TIMELINE_MAX_ROWS, horizons set so older pages are
+    pulled. Return (timelines, rows). For seeded data sets, not for a live site.
+    """
+    window_start = (now or timezone.now()) - timedelta(days=days)
+    params = {
+        "window_start": window_start,
+        "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD,
+        "max_rows": settings.TIMELINE_MAX_ROWS,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '512MB'")
+        cursor.execute("TRUNCATE home_timeline, home_timelines")
+        cursor.execute(
+            "INSERT INTO home_timelines (owner_id, horizon_at, horizon_id, built_at) "
+            "SELECT id, %(window_start)s, 0, now() FROM users",
+            params,
+        )
+        timelines = cursor.rowcount
+        cursor.execute(
+            """
+            INSERT INTO home_timeline (owner_id, created_at, tweet_id, author_id)
+            SELECT owner_id, created_at, tweet_id, author_id FROM (
+                SELECT fanned.*, row_number() OVER (
+                    PARTITION BY owner_id ORDER BY created_at DESC, tweet_id DESC
+                ) AS position
+                FROM (
+                    SELECT f.follower_id AS owner_id, t.created_at, t.id AS tweet_id,
+                           t.user_id AS author_id
+                    FROM tweets t
+                    JOIN users author ON author.id = t.user_id
+                        AND author.followers_count <= %(threshold)s
+                    JOIN user_followers f ON f.user_id = t.user_id
+                    WHERE t.created_at >= %(window_start)s
+                    UNION ALL
+                    SELECT t.user_id, t.created_at, t.id, t.user_id
+                    FROM tweets t WHERE t.created_at >= %(window_start)s
+                ) fanned
+            ) ranked
+            WHERE position <= %(max_rows)s
+            ORDER BY owner_id, created_at, tweet_id
+            """,
+            params,
+        )
+        rows = cursor.rowcount
+        # Owners who hit the cap: the oldest kept row is their horizon.
+        cursor.execute(
+            """
+            UPDATE home_timelines state
+            SET horizon_at = oldest.created_at, horizon_id = oldest.tweet_id
+            FROM (
+                SELECT DISTINCT ON (owner_id) owner_id, created_at, tweet_id
+                FROM home_timeline
+                WHERE owner_id IN (
+                    SELECT owner_id FROM home_timeline
+                    GROUP BY owner_id HAVING count(*) >= %(max_rows)s
+                )
+                ORDER BY owner_id, created_at, tweet_id
+            ) oldest
+            WHERE state.owner_id = oldest.owner_id
+            """,
+            params,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE home_timeline, home_timelines")
+    return timelines, rows

@@ -20,7 +20,7 @@ from django.test import override_settings
 
 from accounts.models import Privacy, User
 from accounts.tests.factories import user_create
-from social.models import UserFollowers, UserFollows
+from social.models import UserFollows
 from tweets.models import Like, Tweet
 from tweets.seeding import ALREADY_SEEDED, LOADED_TABLES, SEED_PASSWORD, rows_digest
 from tweets.services import MENTION_RE, hashtags_extract, tweet_create
@@ -378,14 +378,28 @@ def test_refuses_impossible_sizes(overrides):
 # The timeline hook
 
 
-def test_timeline_hook_runs_after_the_load():
-    def check_loaded(stdout):
-        assert User.objects.count() == 300
-        assert UserFollowers.objects.exists()
+@override_settings(TIMELINE_MAX_ROWS=15)
+def test_seed_materialises_timelines_that_read_like_the_brute_force_ones():
+    from tweets.models import HomeTimeline, HomeTimelineEntry
+    from tweets.selectors import timeline_home
 
-    with mock.patch(
-        "tweets.management.commands.seed_social.materialize_timelines", side_effect=check_loaded
-    ) as hook:
-        seed()
+    seed("--timeline-days", "10")
 
-    hook.assert_called_once()
+    assert HomeTimeline.objects.count() == User.objects.count()
+    assert HomeTimelineEntry.objects.exists()
+    heaviest = User.objects.order_by("-following_count").first()
+    followed = UserFollows.objects.filter(follower=heaviest).values("following_id")
+    expected = (
+        Tweet.objects.filter(user_id__in=followed)
+        .union(Tweet.objects.filter(user_id=heaviest.pk))
+        .order_by("-created_at", "-id")
+    )
+    visible = set(Tweet.objects.visible_to(heaviest).values_list("pk", flat=True))
+    expected_ids = [t.pk for t in expected if t.pk in visible][:60]
+    shown, cursor = [], None
+    while len(shown) < 60:
+        page = timeline_home(viewer=heaviest, cursor=cursor, limit=20)
+        shown += [t.pk for t in page.items]
+        if not (cursor := page.next_cursor):
+            break
+    assert shown[:60] == expected_ids

@@ -43,6 +43,13 @@ class Command(BaseCommand):
             help="TRUNCATE users, tweets, likes, the graph, requests and blocks (CASCADE) first",
         )
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+        parser.add_argument(
+            "--timeline-days",
+            type=float,
+            default=1,
+            metavar="D",
+            help="materialise home timelines from the last D days (older pages are pulled)",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
@@ -58,7 +65,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         summary = seed_social(params=params, flush=options["flush"], stderr=self.stderr)
         timelines_started = time.monotonic()
-        materialize_timelines(self.stdout)
+        materialize_timelines(self.stdout, days=options["timeline_days"], now=options["now"])
         summary.phases["materialize timelines"] = time.monotonic() - timelines_started
         self._report(summary, time.monotonic() - started)
 
