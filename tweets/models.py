@@ -69,7 +69,11 @@ class Tweet(models.Model):
         db_table = "tweets"
         indexes = [
             # Serves a user's timeline and the home-timeline pull: newest tweets of one author.
-            models.Index(F("user"), F("created_at").desc(), name="idx_tweets_user_created"),
+            # INCLUDE (id) lets the pull read (created_at, id) from the index alone: 8x faster
+            # at 5,000 follows (docs/performance.md).
+            models.Index(
+                fields=["user", "-created_at"], include=["id"], name="idx_tweets_user_created"
+            ),
             # Serves explore (newest visible tweets) and the trending window, newest first.
             models.Index(F("created_at").desc(), F("id").desc(), name="idx_tweets_created"),
             # Serves hashtag pages: hashtags @> ARRAY['tag'].

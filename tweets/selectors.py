@@ -4,14 +4,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.query import get_related_populators
 
 from accounts.models import User
 from social.selectors import Viewer, content_visible_q, user_content_visible
 from twitterclone.pagination import Page, cursor_decode, cursor_encode, keyset_page, limit_clean
 
-from .models import PLAIN_RETWEET, HomeTimeline, Like, Tweet
+from .models import PLAIN_RETWEET, Like, Tweet
 
 
 def _single_tweet_q(*, viewer: Viewer, prefix: str) -> Q:
@@ -92,11 +94,6 @@ def tweets_of_user(
 # Home timeline (DESIGN "Timelines"): materialised rows at or after the horizon, celebrities
 # pulled on read, older pages pulled per followee. See tweets/services.py for the writes.
 
-MATERIALISED_SQL = """
-    SELECT created_at, tweet_id FROM home_timeline
-    WHERE owner_id = %(owner_id)s {before} {horizon}
-    ORDER BY created_at DESC, tweet_id DESC LIMIT %(count)s
-"""
 # Top `count` of the authors in {authors}; one index range scan per author (LATERAL) on
 # idx_tweets_user_created, then a merge: the cost grows with authors, not with their tweets.
 PULL_SQL = """
@@ -112,34 +109,67 @@ FOLLOWED_AND_SELF_SQL = """
     SELECT following_id AS user_id FROM user_follows WHERE follower_id = %(owner_id)s
     UNION ALL SELECT %(owner_id)s
 """
-FOLLOWED_CELEBRITIES_SQL = """
-    SELECT following_id AS user_id FROM user_follows
-    WHERE follower_id = %(owner_id)s
-      AND following_id IN (SELECT id FROM users WHERE followers_count > %(threshold)s)
+# One round trip: the timeline's state (no row: not built), the next materialised rows at or
+# after the horizon, and the followed celebrities' tweets. A celebrity tweet older than the
+# last materialised row of a full page cannot make the page, so `floor` bounds each pull.
+HOME_KEYS_SQL = """
+    WITH state AS (
+        SELECT horizon_at, horizon_id FROM home_timelines WHERE owner_id = %(owner_id)s
+    ),
+    materialised AS (
+        SELECT h.created_at, h.tweet_id FROM home_timeline h, state
+        WHERE h.owner_id = %(owner_id)s {before_m}
+          AND (state.horizon_at IS NULL
+               OR (h.created_at, h.tweet_id) >= (state.horizon_at, state.horizon_id))
+        ORDER BY h.created_at DESC, h.tweet_id DESC LIMIT %(count)s
+    ),
+    floor AS (
+        SELECT CASE WHEN count(*) = %(count)s THEN min(created_at) END AS at FROM materialised
+    ),
+    celebrities AS (
+        SELECT t.created_at, t.id FROM user_follows f
+        CROSS JOIN LATERAL (
+            SELECT created_at, id FROM tweets
+            WHERE user_id = f.following_id {before_t}
+              AND created_at >= COALESCE((SELECT at FROM floor), '-infinity')
+            ORDER BY created_at DESC, id DESC LIMIT %(count)s
+        ) t
+        WHERE f.follower_id = %(owner_id)s
+          -- An array, so each celebrity is one probe of user_follows_pkey (not a hash join
+          -- over every account the owner follows).
+          AND f.following_id = ANY(ARRAY(
+              SELECT id FROM users WHERE followers_count > %(threshold)s
+          ))
+    )
+    SELECT 's', horizon_at, horizon_id FROM state
+    UNION ALL SELECT 'm', created_at, tweet_id FROM materialised
+    UNION ALL SELECT 'c', created_at, id FROM celebrities
 """
 MAX_FILL_ROUNDS = 10
 
 Key = tuple[datetime, int]
 
 
-def _before_sql(before: Key | None, id_column: str) -> str:
+def _before_sql(before: Key | None, id_column: str, table: str = "") -> str:
     if before is None:
         return ""
     # The plain created_at bound lets the index seek; the row comparison breaks ties by id.
     return (
-        "AND created_at <= %(before_at)s "
-        f"AND (created_at, {id_column}) < (%(before_at)s, %(before_id)s)"
+        f"AND {table}created_at <= %(before_at)s "
+        f"AND ({table}created_at, {table}{id_column}) < (%(before_at)s, %(before_id)s)"
     )
 
 
-def _keys(sql: str, params: dict) -> list[Key]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+class _NotBuilt(Exception):
+    """The viewer has no materialised home timeline yet."""
 
 
-def _home_keys(*, owner_id: int, horizon: Key | None, before: Key | None, count: int) -> list[Key]:
-    """Return the keys of the next `count` home-timeline tweets older than `before`."""
+def _home_keys(*, owner_id: int, before: Key | None, count: int) -> list[Key]:
+    """Return the keys of the next `count` home-timeline tweets older than `before`.
+
+    Raise _NotBuilt when the owner has no timeline. One query, plus one pull when the
+    materialised rows run out above the horizon.
+    """
     params = {
         "owner_id": owner_id,
         "count": count,
@@ -147,67 +177,114 @@ def _home_keys(*, owner_id: int, horizon: Key | None, before: Key | None, count:
     }
     if before is not None:
         params.update(before_at=before[0], before_id=before[1])
-    horizon_sql = ""
-    if horizon is not None:
-        params.update(horizon_at=horizon[0], horizon_id=horizon[1])
-        horizon_sql = "AND (created_at, tweet_id) >= (%(horizon_at)s, %(horizon_id)s)"
-    materialised = MATERIALISED_SQL.format(
-        before=_before_sql(before, "tweet_id"), horizon=horizon_sql
-    )
-    celebrities = PULL_SQL.format(
-        authors=FOLLOWED_CELEBRITIES_SQL, before=_before_sql(before, "id")
+    sql = HOME_KEYS_SQL.format(
+        before_m=_before_sql(before, "tweet_id", table="h."), before_t=_before_sql(before, "id")
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 'm', * FROM ({materialised}) m UNION ALL SELECT 'c', * FROM ({celebrities}) c",
-            params,
-        )
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    keys = {(at, pk) for _, at, pk in rows}
+    state = [(at, pk) for source, at, pk in rows if source == "s"]
+    if not state:
+        raise _NotBuilt
+    keys = {(at, pk) for source, at, pk in rows if source != "s"}
+    horizon = None if state[0][0] is None else state[0]
     if horizon is not None and sum(source == "m" for source, _, _ in rows) < count:
         # Materialised rows ran out: older tweets come from the followees' own timelines.
         pull_before = horizon if before is None else min(before, horizon)
         params.update(before_at=pull_before[0], before_id=pull_before[1])
-        keys.update(
-            _keys(
-                PULL_SQL.format(
-                    authors=FOLLOWED_AND_SELF_SQL, before=_before_sql(pull_before, "id")
-                ),
-                params,
-            )
-        )
+        pull = PULL_SQL.format(authors=FOLLOWED_AND_SELF_SQL, before=_before_sql(pull_before, "id"))
+        with connection.cursor() as cursor:
+            cursor.execute(pull, params)
+            keys.update(cursor.fetchall())
     return sorted(keys, reverse=True)[:count]
 
 
-def _home_horizon(owner_id: int) -> Key | None:
-    """Return the owner's horizon (None: complete), building the timeline if it has none."""
-    state = HomeTimeline.objects.filter(owner_id=owner_id).values_list("horizon_at", "horizon_id")
-    row = state.first()
-    if row is None:
-        from .services import timeline_rebuild  # a read that must write: the first one
+# The page query, compiled once per kind of viewer. Django compiles the one visibility rule
+# (`_with_related(...visible_to(viewer))`) for a stand-in viewer and a stand-in id; the SQL
+# and the compiler are kept, and each page runs them with the real viewer id and an id array.
+# The rule is still written once; only the ORM's per-request compile (several ms) goes away.
+_STAND_IN_VIEWER = -8_000_000_000_000_001
+_STAND_IN_IDS = -8_000_000_000_000_002
 
-        timeline_rebuild(owner_id=owner_id)
-        row = state.get()
-    return None if row[0] is None else row
+
+@dataclass(frozen=True)
+class _CompiledPage:
+    sql: str
+    params: tuple
+    compiler: object  # django.db.models.sql.compiler.SQLCompiler, used to build the objects
+
+
+_compiled_pages: dict[tuple[bool, bool], _CompiledPage] = {}
+
+
+def _compiled_page(viewer: Viewer) -> _CompiledPage:
+    kind = (viewer.is_authenticated, bool(viewer.is_authenticated and viewer.is_staff))
+    if kind not in _compiled_pages:
+        stand_in = User(pk=_STAND_IN_VIEWER, is_staff=kind[1]) if kind[0] else AnonymousUser()
+        queryset = _with_related(
+            Tweet.objects.filter(pk__in=[_STAND_IN_IDS]).visible_to(stand_in), viewer=stand_in
+        )
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        quote = compiler.connection.ops.quote_name
+        id_list = f"{quote(Tweet._meta.db_table)}.{quote('id')} IN (%s)"
+        if sql.count(id_list) != 1 or params.count(_STAND_IN_IDS) != 1:
+            raise RuntimeError("the compiled page query changed shape; update _compiled_page")
+        sql = sql.replace(id_list, id_list.replace("IN (%s)", "= ANY(%s)"))
+        _compiled_pages[kind] = _CompiledPage(sql=sql, params=tuple(params), compiler=compiler)
+    return _compiled_pages[kind]
+
+
+def _visible_tweets(*, viewer: Viewer, ids: list[int]) -> dict[int, Tweet]:
+    """Return the tweets among `ids` that `viewer` may see, as _with_related builds them."""
+    compiled = _compiled_page(viewer)
+    substitutes = {_STAND_IN_VIEWER: getattr(viewer, "pk", None), _STAND_IN_IDS: ids}
+    params = [substitutes.get(p, p) if isinstance(p, int) else p for p in compiled.params]
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        rows = cursor.fetchall()
+    return {tweet.pk: tweet for tweet in _objects_from_rows(compiled.compiler, rows)}
+
+
+def _objects_from_rows(compiler, rows: list[tuple]) -> list[Tweet]:
+    """Build Tweet objects (with select_related and annotations) the way ModelIterable does."""
+    db = compiler.using
+    klass_info, select = compiler.klass_info, compiler.select
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, db)
+    objects = []
+    for row in compiler.results_iter([rows]):
+        tweet = Tweet.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, tweet)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(tweet, name, row[position])
+        objects.append(tweet)
+    return objects
 
 
 def timeline_home(*, viewer: User, cursor: str | None = None, limit: int = 20) -> Page:
     """Return a page of the viewer's home timeline: own tweets and followed users', newest first.
 
     Candidates come from the materialised rows (and pulls), then pass the visibility rule in
-    one query; a page short after filtering fetches more candidates. Three queries per page
-    in the common case, whatever the follow count.
+    one query; a page short after filtering fetches more candidates. Two queries per page in
+    the common case, whatever the follow count; a timeline not built yet is built first.
     """
     limit = limit_clean(limit)
     before = cursor_decode(cursor) if cursor else None
-    horizon = _home_horizon(viewer.pk)
     items: list[Tweet] = []
     item_keys: list[Key] = []
     for _ in range(MAX_FILL_ROUNDS):
-        keys = _home_keys(owner_id=viewer.pk, horizon=horizon, before=before, count=limit + 1)
-        visible = _with_related(
-            Tweet.objects.filter(pk__in=[pk for _, pk in keys]).visible_to(viewer), viewer=viewer
-        ).in_bulk()
+        try:
+            keys = _home_keys(owner_id=viewer.pk, before=before, count=limit + 1)
+        except _NotBuilt:
+            from .services import timeline_rebuild  # a read that must write: the first one
+
+            timeline_rebuild(owner_id=viewer.pk)
+            keys = _home_keys(owner_id=viewer.pk, before=before, count=limit + 1)
+        visible = _visible_tweets(viewer=viewer, ids=[pk for _, pk in keys])
         for key in keys:
             if key[1] in visible:
                 items.append(visible[key[1]])
