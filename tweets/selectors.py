@@ -39,6 +39,21 @@ def tweet_visible_q(*, viewer: Viewer) -> Q:
     )
 
 
+_UNSHOWN = (
+    "password",
+    "last_login",
+    "is_superuser",
+    "is_staff",
+    "email",
+    "bio",
+    "created_at",
+    "updated_at",
+    "followers_count",
+    "following_count",
+    "tweets_count",
+)
+
+
 def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     """Fetch authors and originals in the same query and annotate, for the viewer:
 
@@ -49,7 +64,12 @@ def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     quoted = Tweet.objects.filter(pk=OuterRef("original_tweet_id")).filter(
         _single_tweet_q(viewer=viewer, prefix="")
     )
-    queryset = queryset.select_related("user", "original_tweet", "original_tweet__user").annotate(
+    queryset = queryset.select_related("user", "original_tweet", "original_tweet__user")
+    # A tweet card shows its author's name, handle, badge and avatar: leave the rest of the
+    # user rows (password hash, e-mail, bio, counters...) in the database.
+    queryset = queryset.defer(
+        *(f"{author}__{field}" for author in ("user", "original_tweet__user") for field in _UNSHOWN)
+    ).annotate(
         shown_id=Case(When(PLAIN_RETWEET, then=F("original_tweet_id")), default=F("pk")),
         quote_visible=Exists(quoted),
     )

@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from accounts.models import Privacy, User
 from social.models import UserFollowers
 from tweets.models import HomeTimelineEntry
-from tweets.selectors import FOLLOWED_AND_SELF_SQL, PULL_SQL, timeline_home
+from tweets.selectors import FOLLOWED_AND_SELF_SQL, PULL_SQL, _home_keys, timeline_home
 from tweets.services import timeline_fan_out, tweet_create, tweet_delete
 
 FOLLOW_TARGETS = (100, 1000, 5000)
@@ -221,6 +221,16 @@ class Command(BaseCommand):
             answers[("hybrid", page)] = [tweet.pk for tweet in read().items]
             samples = _timed(read, runs)
             results.append(_result("hybrid", target, page, samples))
+            # The same page's candidate keys alone: the SQL part, comparable to naive and pull.
+            before = None if cursor is None else (deep_at, deep_id)
+
+            def keys(before=before):
+                return _home_keys(owner_id=reader.pk, before=before, count=PAGE + 1)
+
+            keys_only = _result("hybrid", target, page, _timed(keys, runs))
+            results[-1]["keys_only"] = {
+                name: keys_only[name] for name in ("p50_ms", "p95_ms", "p99_ms")
+            }
             if plans:
                 with CaptureQueriesContext(connection) as captured:
                     read()
@@ -237,11 +247,15 @@ class Command(BaseCommand):
         self.stdout.write(f"\n-- plan: {title}\n{_explain(sql, params)}")
 
     def _print_table(self, results: list[dict]) -> None:
-        self.stdout.write("\nstrategy  follows  page    p50 ms    p95 ms    p99 ms")
+        self.stdout.write(
+            "\nstrategy  follows  page    p50 ms    p95 ms    p99 ms   (hybrid: keys only)"
+        )
         for row in results:
+            keys = row.get("keys_only")
+            extra = f"   ({keys['p50_ms']:.3f} / {keys['p99_ms']:.3f})" if keys else ""
             self.stdout.write(
                 f"{row['strategy']:<9} {row['follows']:>7}  {row['page']:<6}"
-                f"{row['p50_ms']:>9.3f} {row['p95_ms']:>9.3f} {row['p99_ms']:>9.3f}"
+                f"{row['p50_ms']:>9.3f} {row['p95_ms']:>9.3f} {row['p99_ms']:>9.3f}{extra}"
             )
 
     # Writes -----------------------------------------------------------------------------

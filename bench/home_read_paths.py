@@ -1,0 +1,116 @@
+"""Before/after, in one run on the same data, of the two changes to the home-timeline read path.
+
+1. Fetching a page's tweets through the visibility rule: the ORM building and compiling the
+   rule per request (before) against the rule's SQL compiled once per viewer kind (after,
+   `tweets.selectors._visible_tweets`). Same SQL, same rows; only the Python work differs.
+2. The per-followee pull on idx_tweets_user_created (user_id, created_at DESC) (before)
+   against the same index with INCLUDE (id) (after): the old index is built for the run
+   and dropped at the end; each variant runs with the other index hidden in a rolled-back
+   transaction.
+
+Usage (on a seeded database, e.g. `manage.py seed_social --users 100000 ...`):
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/home_read_paths.py --runs 200
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return f"p50 {pick(0.5):8.3f}  p95 {pick(0.95):8.3f}  p99 {pick(0.99):8.3f} ms"
+
+
+def timed(function, runs: int) -> list[float]:
+    for _ in range(5):
+        function()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings.local")
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test.utils import override_settings
+
+    from accounts.models import User
+    from tweets import selectors
+    from tweets.models import Tweet
+
+    readers = {}
+    for target in (100, 1000, 5000):
+        reader = (
+            User.objects.filter(following_count__range=(target * 0.9, target * 1.1))
+            .order_by("following_count")
+            .first()
+        )
+        if reader is not None:
+            readers[target] = reader
+    if not readers:
+        sys.exit("No users following 100/1,000/5,000 accounts: seed a world first.")
+
+    with override_settings(DEBUG=False):
+        print("1. Page fetch through the visibility rule (21 candidate ids)")
+        for target, reader in readers.items():
+            page = selectors.timeline_home(viewer=reader, limit=21)
+            ids = [tweet.pk for tweet in page.items]
+
+            def orm(reader=reader, ids=ids):
+                queryset = Tweet.objects.filter(pk__in=ids).visible_to(reader)
+                return selectors._with_related(queryset, viewer=reader).in_bulk()
+
+            def compiled(reader=reader, ids=ids):
+                return selectors._visible_tweets(viewer=reader, ids=ids)
+
+            assert set(orm()) == set(compiled()), "the two paths disagree"
+            print(f"  follows {target:>5} ORM each time: {percentiles(timed(orm, args.runs))}")
+            print(f"  follows {target:>5} compiled once: {percentiles(timed(compiled, args.runs))}")
+
+        print("2. Per-followee pull, first page of 20")
+        sql = selectors.PULL_SQL.format(authors=selectors.FOLLOWED_AND_SELF_SQL, before="")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS bench_tweets_user_created_plain "
+                "ON tweets (user_id, created_at DESC)"
+            )
+        try:
+            for label, hidden in (
+                ("(user_id, created_at DESC)           ", "idx_tweets_user_created"),
+                ("(user_id, created_at DESC) INCLUDE id", "bench_tweets_user_created_plain"),
+            ):
+                for target, reader in readers.items():
+                    with transaction.atomic(), connection.cursor() as cursor:
+                        cursor.execute(f"DROP INDEX {hidden}")  # rolled back below
+
+                        def pull(cursor=cursor, reader=reader):
+                            cursor.execute(sql, {"owner_id": reader.pk, "count": 20})
+                            return cursor.fetchall()
+
+                        samples = timed(pull, args.runs)
+                        transaction.set_rollback(True)
+                    print(f"  {label} follows {target:>5}: {percentiles(samples)}")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX CONCURRENTLY IF EXISTS bench_tweets_user_created_plain")
+
+
+if __name__ == "__main__":
+    main()
