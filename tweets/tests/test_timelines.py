@@ -359,3 +359,36 @@ def test_paginated_home_timeline_matches_brute_force(follows, authors, actions, 
 
         assert _home(viewer, limit=limit) == _expected(viewer)
         transaction.set_rollback(True)
+
+
+def test_trim_command_reports_rows_removed(alice, bob):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    follow_create(follower=alice, followee=bob)
+    timeline_home(viewer=alice)
+    for number in range(4):
+        post(bob, f"t{number}")
+    out = StringIO()
+
+    with override_settings(TIMELINE_MAX_ROWS=2):
+        call_command("trim_timelines", stdout=out)
+
+    assert "Removed 2 timeline rows." in out.getvalue()
+    assert len(_materialised(alice)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fan_out_runs_after_the_posting_transaction_commits(alice, bob):
+    """Real commits: the job sees the committed tweet; nothing runs if the post rolls back."""
+    follow_create(follower=alice, followee=bob)
+    timeline_home(viewer=alice)
+
+    tweet = post(bob, "committed")
+    assert tweet.pk in _materialised(alice)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        post(bob, "rolled back")
+        raise RuntimeError
+    assert HomeTimelineEntry.objects.filter(owner_id=alice.pk).count() == 1
