@@ -10,6 +10,12 @@ Times, one call at a time on one connection (commit included):
   duplicate checks, both follow tables, both counters, one transaction);
 - unfollow: `social.services.follow_delete` of those same follows.
 
+A follow queues a home-timeline job after its commit (backfill; unfollow: removal). The
+`follow`/`unfollow` rows measure the service's transaction with the job recorded but not run
+(the dummy tasks backend); `follow_queued`/`unfollow_queued` add what production adds to the
+request, queuing the job in the database backend (one more INSERT after the commit). The
+jobs themselves run in the worker; `manage.py timeline_benchmark` measures fan-out.
+
 Every user it creates carries a random `bench_<hex>_` prefix and is deleted at the end, also
 when a run fails or is interrupted. Run from the project root:
 
@@ -199,6 +205,13 @@ _RAW_CLEANUP = [
 ]
 
 
+def _drop_queued_jobs() -> None:
+    """Delete the timeline jobs this run queued in the database backend (no worker runs them)."""
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(task_path__startswith="tweets.tasks.").delete()
+
+
 def cleanup(prefix: str) -> int:
     """Delete every user whose username starts with `prefix`; return how many were deleted.
 
@@ -260,7 +273,7 @@ def print_table(results: dict, env: dict, runs: int) -> None:
     print(f"  host:    {env['database_host']} (synchronous_commit={env['synchronous_commit']})")
     print(f"  data:    {env['rows']} ({env['database_size']})")
     print(f"  hasher:  {env['hasher']}")
-    print(f"  DEBUG SQL logging: {env['debug_sql_logging']}\n")
+    print(f"  DEBUG SQL logging: {env['debug_sql_logging']} (off while timing follows)\n")
     header = f"{'operation':<19} {'p50':>8} {'p95':>8} {'p99':>8} {'mean':>8} {'max':>8} {'SQL':>4}"
     print(header + "   (ms)")
     print("-" * len(header))
@@ -301,10 +314,20 @@ def main(argv: list[str] | None = None) -> int:
             **summarize(registered["register"]),
             "queries": registered["queries"],
         }
-        for name, (samples, queries) in bench_follow(
-            users=registered["users"], runs=args.runs, warmup=args.warmup
-        ).items():
-            results[name] = {**summarize(samples), "queries": queries}
+        from django.test.utils import override_settings
+
+        backends = {
+            "": "django_tasks.backends.dummy.DummyBackend",
+            "_queued": "django_tasks_db.DatabaseBackend",
+        }
+        for suffix, backend in backends.items():
+            # DEBUG off: the local settings' query logging is not part of a request's cost.
+            with override_settings(DEBUG=False, TASKS={"default": {"BACKEND": backend}}):
+                for name, (samples, queries) in bench_follow(
+                    users=registered["users"], runs=args.runs, warmup=args.warmup
+                ).items():
+                    results[f"{name}{suffix}"] = {**summarize(samples), "queries": queries}
+        _drop_queued_jobs()
         results["hash_only"] = summarize(registered["hash_only"])
         results["register_minus_hash"] = summarize(
             [r - h for r, h in zip(registered["register"], registered["hash_only"], strict=True)]
