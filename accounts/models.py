@@ -101,3 +101,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def name(self) -> str:
         """Return the display name, or the username when none is set."""
         return self.display_name or self.username
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    key_hash = models.CharField(max_length=64, primary_key=True)
+    # Indexed: revoking every token of a user (password change, suspension).
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "api_tokens"
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id}"

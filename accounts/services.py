@@ -1,6 +1,8 @@
 """Writes for accounts: registration and profile changes."""
 
+import hashlib
 import re
+import secrets
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -10,7 +12,7 @@ from django.db.models.functions import Lower
 
 from twitterclone.validators import reject_nul_bytes
 
-from .models import User
+from .models import ApiToken, User
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
 USERNAME_INVALID = "Usernames are 1-50 letters, digits or underscores."
@@ -143,3 +145,20 @@ def user_set_active(*, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active", "updated_at"])
     return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_create(*, user: User) -> str:
+    """Issue a new API token for `user` and return it (only its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(key_hash=_token_hash(token), user=user)
+    return token
+
+
+def token_delete(*, token: str) -> bool:
+    """Revoke one token; return whether it existed."""
+    deleted, _ = ApiToken.objects.filter(key_hash=_token_hash(token)).delete()
+    return bool(deleted)

@@ -1,8 +1,23 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from twitterclone.api import BigIntConverter, UsernameConverter
+
+register_converter(BigIntConverter, "bigint")
+register_converter(UsernameConverter, "username")
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("social.api.urls")),
+    path("", include("tweets.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
     path("", include("accounts.urls")),
     path("", include("tweets.urls")),
 ]

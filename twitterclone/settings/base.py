@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "social",
     "tweets",
@@ -137,3 +139,36 @@ TIMELINE_CELEBRITY_THRESHOLD = int(os.environ.get("TIMELINE_CELEBRITY_THRESHOLD"
 TIMELINE_MAX_ROWS = int(os.environ.get("TIMELINE_MAX_ROWS", "800"))
 # A timeline rebuilt on first read materialises at most this many days.
 TIMELINE_REBUILD_DAYS = int(os.environ.get("TIMELINE_REBUILD_DAYS", "7"))
+
+# JSON API (docs/api.md): bearer tokens or the browser session, errors as {"field": [msg]}.
+API_THROTTLING = os.environ.get("API_THROTTLING", "on") != "off"
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "twitterclone.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_RATES": {
+        # Twitter's published posting limit; the rest keep scripts from hammering.
+        "post": os.environ.get("API_RATE_POST", "300/3h"),
+        "register": os.environ.get("API_RATE_REGISTER", "20/h"),
+        "token_ip": os.environ.get("API_RATE_TOKEN_IP", "60/h"),
+        "token_username": os.environ.get("API_RATE_TOKEN_USERNAME", "10/h"),
+        "write": os.environ.get("API_RATE_WRITE", "1000/h"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "twitterclone API",
+    "DESCRIPTION": "The JSON API v1 (docs/api.md). Lists are keyset-paginated with ?cursor=.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Bodies larger than this are refused with 400 before any parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

@@ -1,0 +1,35 @@
+"""Output serializers for users, shared by every app's API (DESIGN "API contract")."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as lists show it: {id, username, display_name, ..., counts}."""
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "bio",
+            "profile_image_url",
+            "privacy",
+            "verified",
+            "created_at",
+            "followers_count",
+            "following_count",
+            "tweets_count",
+        ]
+        read_only_fields = fields
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    """The author embedded in a tweet."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "verified", "profile_image_url"]
+        read_only_fields = fields

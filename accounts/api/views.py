@@ -1,0 +1,1 @@
+"""API views: each parses input, calls one service or selector, renders (STYLE)."""

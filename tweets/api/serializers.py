@@ -1,0 +1,90 @@
+"""Output serializer for tweets, shared by every endpoint that returns them."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import AuthorSerializer
+from tweets.models import Tweet
+
+
+class _TweetFields(serializers.ModelSerializer):
+    author = AuthorSerializer(source="user", read_only=True)
+    reply_to_id = serializers.IntegerField(allow_null=True, read_only=True)
+    mentions = serializers.SerializerMethodField()
+    liked = serializers.SerializerMethodField()
+    retweeted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tweet
+        fields = [
+            "id",
+            "author",
+            "content",
+            "created_at",
+            "reply_to_id",
+            "media_urls",
+            "hashtags",
+            "mentions",
+            "like_count",
+            "retweet_count",
+            "reply_count",
+            "liked",
+            "retweeted",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_mentions(self, tweet: Tweet) -> list[str]:
+        usernames = self.context.get("mention_usernames", {})
+        return [usernames[pk] for pk in tweet.mentions if pk in usernames]
+
+    def get_liked(self, tweet: Tweet) -> bool:
+        return bool(getattr(tweet, "viewer_liked", False))
+
+    def get_retweeted(self, tweet: Tweet) -> bool:
+        return bool(getattr(tweet, "viewer_retweeted", False))
+
+
+class EmbeddedTweetSerializer(_TweetFields):
+    """A quoted or retweeted original, inside another tweet."""
+
+
+class TweetSerializer(_TweetFields):
+    """A tweet: DESIGN "API contract", plus `is_hidden` for its author and staff."""
+
+    quote_of = serializers.SerializerMethodField()
+    retweet_of = serializers.SerializerMethodField()
+
+    class Meta(_TweetFields.Meta):
+        fields = [*_TweetFields.Meta.fields, "quote_of", "retweet_of"]
+        read_only_fields = fields
+
+    @extend_schema_field(EmbeddedTweetSerializer(allow_null=True))
+    def get_quote_of(self, tweet: Tweet):
+        # A quoted tweet the viewer may not see is null ("unavailable"), never its text.
+        if not tweet.is_quote or not getattr(tweet, "quote_visible", False):
+            return None
+        return EmbeddedTweetSerializer(tweet.original_tweet, context=self.context).data
+
+    @extend_schema_field(EmbeddedTweetSerializer(allow_null=True))
+    def get_retweet_of(self, tweet: Tweet):
+        if not tweet.is_plain_retweet:
+            return None
+        original = tweet.original_tweet
+        # The row's flags are about what it shows: the original.
+        original.viewer_liked = getattr(tweet, "viewer_liked", False)
+        original.viewer_retweeted = getattr(tweet, "viewer_retweeted", False)
+        return EmbeddedTweetSerializer(original, context=self.context).data
+
+
+def tweet_context(request, tweets) -> dict:
+    """Serializer context for `tweets`: the request and their mentions' usernames (1 query)."""
+    from accounts.models import User
+
+    ids = set()
+    for tweet in tweets:
+        ids.update(tweet.mentions)
+        if tweet.original_tweet_id and tweet.original_tweet is not None:
+            ids.update(tweet.original_tweet.mentions)
+    usernames = dict(User.objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
+    return {"request": request, "mention_usernames": usernames}
