@@ -16,27 +16,9 @@ Usage (on a seeded database, e.g. `manage.py seed_social --users 100000 ...`):
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return f"p50 {pick(0.5):8.3f}  p95 {pick(0.95):8.3f}  p99 {pick(0.99):8.3f} ms"
-
-
-def timed(function, runs: int) -> list[float]:
-    for _ in range(5):
-        function()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def main() -> None:
@@ -48,6 +30,15 @@ def main() -> None:
     import django
 
     django.setup()
+    from tweets.management.commands.timeline_benchmark import _percentiles, _timed
+
+    def percentiles(samples: list[float]) -> str:
+        stats = _percentiles(samples)
+        return "  ".join(f"{name[:3]} {stats[name]:8.3f}" for name in stats) + " ms"
+
+    def timed(function, runs: int) -> list[float]:
+        return _timed(function, runs, warmup=5)
+
     from django.db import connection, transaction
     from django.test.utils import override_settings
 

@@ -263,16 +263,22 @@ def test_a_page_short_after_filtering_fetches_more(alice, bob):
     assert rest.next_cursor is None
 
 
-@pytest.mark.parametrize(("follows", "limit"), [(1, 5), (30, 5), (1, 50), (30, 50)])
-def test_a_home_page_costs_two_queries_whatever_the_follows_and_page_size(
-    follows, limit, django_assert_num_queries
-):
+def _reader_of_three_tweets_each(follows: int) -> User:
+    """Return a user following `follows` authors of 3 tweets each, timeline built."""
     viewer = user_create()
     for author in [user_create() for _ in range(follows)]:
         follow_create(follower=viewer, followee=author)
         for number in range(3):
             post(author, f"t{number}")
-    timeline_home(viewer=viewer)  # built once
+    timeline_home(viewer=viewer)
+    return viewer
+
+
+@pytest.mark.parametrize(("follows", "limit"), [(1, 5), (30, 5), (1, 50), (30, 50)])
+def test_a_home_page_costs_two_queries_whatever_the_follows_and_page_size(
+    follows, limit, django_assert_num_queries
+):
+    viewer = _reader_of_three_tweets_each(follows)
 
     # Keys (state, materialised rows, celebrity pull), then the tweets through the rule.
     with django_assert_num_queries(2):
@@ -285,12 +291,7 @@ def test_a_home_page_costs_two_queries_whatever_the_follows_and_page_size(
 def test_a_page_past_the_materialised_rows_costs_one_pull_query_more(
     follows, limit, django_assert_num_queries
 ):
-    viewer = user_create()
-    for author in [user_create() for _ in range(follows)]:
-        follow_create(follower=viewer, followee=author)
-        for number in range(3):
-            post(author, f"t{number}")
-    timeline_home(viewer=viewer)  # built with 3 rows; the rest is below the horizon
+    viewer = _reader_of_three_tweets_each(follows)  # 3 rows built; the rest below the horizon
 
     with django_assert_num_queries(3):
         page = timeline_home(viewer=viewer, limit=limit)
