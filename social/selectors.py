@@ -72,6 +72,20 @@ def user_get_visible(*, viewer: Viewer, username: str) -> User:
     return User.objects.filter_username(username).get(user_visible_q(viewer=viewer))
 
 
+def user_get_blockable(*, viewer: User, username: str) -> User:
+    """Return the user called `username` if `viewer` may block or unblock them.
+
+    Like user_get_visible, except that the viewer's own block does not hide the account:
+    otherwise a block could never be lifted (or repeated). Raise User.DoesNotExist otherwise.
+    """
+    blocked_by_viewer = Exists(
+        Block.objects.filter(blocker_id=viewer.pk, blocked_id=OuterRef("pk"))
+    )
+    return User.objects.filter_username(username).get(
+        user_visible_q(viewer=viewer) | (Q(is_active=True) & blocked_by_viewer)
+    )
+
+
 def user_content_visible(*, viewer: Viewer, user: User) -> bool:
     """Tell whether `viewer` may see `user`'s tweets, likes and follow lists."""
     return User.objects.filter(pk=user.pk).filter(content_visible_q(viewer=viewer)).exists()

@@ -4,21 +4,24 @@ Apps keep their endpoints in `<app>/api/`; views parse input with a serializer, 
 service or selector, and render with a shared output serializer (STYLE "Views and API").
 """
 
+import hashlib
 import re
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status, throttling
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from twitterclone.pagination import MAX_LIMIT, Page
 
 BIGINT_MAX = 2**63 - 1
 NOT_FOUND = "Not found."
+BODY_TOO_LARGE = "The request body is too large."
 
 
 def exception_handler(exc, context):
@@ -33,6 +36,9 @@ def exception_handler(exc, context):
         exc = NotFound(NOT_FOUND)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(str(exc) or None)
+    elif isinstance(exc, RequestDataTooBig):
+        # Django would answer with its HTML 400 page; an API client gets JSON.
+        return Response({"detail": BODY_TOO_LARGE}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     return drf_exception_handler(exc, context)
 
 
@@ -101,6 +107,11 @@ class _Throttle(throttling.SimpleRateThrottle):
         count, multiplier, unit = match.groups()
         return int(count), int(multiplier or 1) * _SECONDS[unit]
 
+    def get_rate(self):
+        # DRF binds THROTTLE_RATES at import time; read them now so override_settings applies.
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        return super().get_rate()
+
     def allow_request(self, request, view):
         if not settings.API_THROTTLING:
             return True
@@ -150,7 +161,9 @@ class TokenUsernameThrottle(_Throttle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": username.lower()[:50]}
+        # Hashed: a cache key must be safe whatever bytes the client sent as a username.
+        ident = hashlib.sha256(username.lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class BigIntConverter:

@@ -5,8 +5,15 @@ from rest_framework import serializers
 from accounts.models import User
 
 
+def _image_url_field() -> serializers.CharField:
+    # A URLField would document format "uri", which the unset default "" does not match.
+    return serializers.CharField(read_only=True, help_text="An http(s) URL, or empty.")
+
+
 class UserSerializer(serializers.ModelSerializer):
     """A user as lists show it: {id, username, display_name, ..., counts}."""
+
+    profile_image_url = _image_url_field()
 
     class Meta:
         model = User
@@ -28,6 +35,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 class AuthorSerializer(serializers.ModelSerializer):
     """The author embedded in a tweet."""
+
+    profile_image_url = _image_url_field()
 
     class Meta:
         model = User

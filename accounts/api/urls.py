@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
-urlpatterns: list = []
+urlpatterns = [
+    path("auth/register", views.RegisterApi.as_view(), name="api-register"),
+    path("auth/token", views.TokenApi.as_view(), name="api-token"),
+]

@@ -1,1 +1,133 @@
 """API views: each parses input, calls one service or selector, renders (STYLE)."""
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.authentication import BearerTokenAuthentication
+from accounts.api.serializers import UserSerializer
+from accounts.services import token_create, token_delete, user_register
+from twitterclone.api import (
+    ErrorSerializer,
+    RegisterThrottle,
+    TokenIpThrottle,
+    TokenUsernameThrottle,
+)
+
+# The same answer for an unknown username, a wrong password and a suspended account.
+CREDENTIALS_INVALID = "Unable to sign in with that username and password."
+BEARER_REQUIRED = "Send the token to revoke as Authorization: Bearer <token>."
+# Longer than any password registration accepts is refused before hashing.
+PASSWORD_MAX_LENGTH = 128
+
+FIELD_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
+    },
+    description='Invalid input: {"field": ["message"]} ("non_field_errors" for the whole '
+    'input), or {"detail": "message"} for a body that is not JSON.',
+)
+UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token.")
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After.")
+
+
+class TextField(serializers.CharField):
+    """A CharField that takes JSON strings only; DRF's own turns 42 into "42"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [RegisterThrottle]
+
+    @extend_schema_serializer(component_name="Register")
+    class InputSerializer(serializers.Serializer):
+        username = TextField(max_length=50)
+        email = serializers.EmailField(max_length=254)
+        password = TextField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, write_only=True)
+        display_name = TextField(max_length=100, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        summary="Register an account and get its first API token",
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "Registered", {"user": UserSerializer(), "token": serializers.CharField()}
+            ),
+            400: FIELD_ERRORS,
+            401: UNAUTHORIZED,
+            429: THROTTLED,
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            user = user_register(**data.validated_data)
+            token = token_create(user=user)
+        return Response(
+            {"user": UserSerializer(user).data, "token": token}, status=status.HTTP_201_CREATED
+        )
+
+
+class TokenApi(APIView):
+    """POST signs in and issues a token; DELETE revokes the token the request carries."""
+
+    @extend_schema_serializer(component_name="TokenCreate")
+    class InputSerializer(serializers.Serializer):
+        username = TextField(max_length=50)
+        password = TextField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, write_only=True)
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [TokenIpThrottle(), TokenUsernameThrottle()]
+        return []
+
+    @extend_schema(
+        summary="Sign in: exchange a username and password for an API token",
+        request=InputSerializer,
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            400: FIELD_ERRORS,
+            401: UNAUTHORIZED,
+            429: THROTTLED,
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None:
+            raise ValidationError({"non_field_errors": [CREDENTIALS_INVALID]})
+        return Response({"token": token_create(user=user)})
+
+    @extend_schema(
+        summary="Sign out: revoke the bearer token this request carries",
+        request=None,
+        responses={204: None, 401: UNAUTHORIZED},
+    )
+    def delete(self, request):
+        if not isinstance(request.successful_authenticator, BearerTokenAuthentication):
+            raise NotAuthenticated(BEARER_REQUIRED)
+        token_delete(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

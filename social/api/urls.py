@@ -1,5 +1,36 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
-urlpatterns: list = []
+urlpatterns = [
+    path("me", views.MeApi.as_view(), name="api-me"),
+    path("users/<username:username>", views.UserDetailApi.as_view(), name="api-user"),
+    path(
+        "users/<username:username>/followers",
+        views.FollowersApi.as_view(),
+        name="api-user-followers",
+    ),
+    path(
+        "users/<username:username>/following",
+        views.FollowingApi.as_view(),
+        name="api-user-following",
+    ),
+    path("users/<username:username>/follow", views.FollowApi.as_view(), name="api-user-follow"),
+    path("users/<username:username>/block", views.BlockApi.as_view(), name="api-user-block"),
+    path(
+        "users/<username:username>/follower",
+        views.FollowerApi.as_view(),
+        name="api-user-follower",
+    ),
+    path("follow-requests", views.FollowRequestsApi.as_view(), name="api-follow-requests"),
+    path(
+        "follow-requests/<username:username>/approve",
+        views.FollowRequestApproveApi.as_view(),
+        name="api-follow-request-approve",
+    ),
+    path(
+        "follow-requests/<username:username>/reject",
+        views.FollowRequestRejectApi.as_view(),
+        name="api-follow-request-reject",
+    ),
+]

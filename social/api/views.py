@@ -1,1 +1,265 @@
 """API views: each parses input, calls one service or selector, renders (STYLE)."""
+
+from django.db import transaction
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import UserSerializer
+from accounts.api.views import FIELD_ERRORS, THROTTLED, UNAUTHORIZED, TextField
+from accounts.models import Privacy
+from accounts.services import BIO_MAX_LENGTH, user_update_profile
+from social import services
+from social.selectors import (
+    follow_requests_incoming,
+    followers_list,
+    following_list,
+    profile_access,
+    relationship_get,
+    user_get_blockable,
+    user_get_visible,
+)
+from twitterclone.api import (
+    ErrorSerializer,
+    PageParams,
+    WriteThrottle,
+    page_params,
+    page_response,
+    paged,
+)
+
+from .serializers import MeSerializer, ProfileSerializer
+
+NO_SUCH_REQUEST = "No such follow request."
+
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such account, or not one the viewer may see."
+)
+NO_CONTENT = OpenApiResponse(None, description="Done (also when there was nothing to undo).")
+USER_PAGE = paged(UserSerializer)
+
+
+# Throttles a view's writes (WriteThrottle), never its reads. A comment, not a docstring:
+# drf-spectacular would publish a docstring as every operation's description.
+class _WritesThrottled:
+    def get_throttles(self):
+        return [] if self.request.method == "GET" else [WriteThrottle()]
+
+
+class MeApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="ProfileUpdate")
+    class InputSerializer(serializers.Serializer):
+        display_name = TextField(max_length=100, required=False, allow_blank=True)
+        bio = TextField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True)
+        profile_image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+        privacy = serializers.ChoiceField(choices=Privacy.choices, required=False)
+
+    @extend_schema(
+        summary="The signed-in user's profile",
+        responses={200: MeSerializer, 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        summary="Change the signed-in user's profile; absent fields stay as they are",
+        request=InputSerializer,
+        responses={200: MeSerializer, 400: FIELD_ERRORS, 401: UNAUTHORIZED, 429: THROTTLED},
+    )
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        privacy = fields.pop("privacy", None)
+        # One transaction: a bad value anywhere writes nothing.
+        with transaction.atomic():
+            user = user_update_profile(user=request.user, **fields)
+            if privacy is not None:
+                user = services.privacy_set(user=user, privacy=privacy)
+        return Response(MeSerializer(user).data)
+
+
+class UserDetailApi(APIView):
+    @extend_schema(
+        summary="A profile, as much of it as the viewer may see, and the viewer's relationship",
+        responses={200: ProfileSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND},
+    )
+    def get(self, request, username: str):
+        user = user_get_visible(viewer=request.user, username=username)
+        context = {
+            "access": profile_access(viewer=request.user, user=user),
+            "relationship": relationship_get(viewer=request.user, user=user),
+        }
+        return Response(ProfileSerializer(user, context=context).data)
+
+
+LIST_RESPONSES = {200: USER_PAGE, 400: FIELD_ERRORS, 401: UNAUTHORIZED, 404: NOT_FOUND}
+
+
+class FollowersApi(APIView):
+    @extend_schema(
+        summary="Who follows this account, newest first",
+        parameters=[PageParams],
+        responses=LIST_RESPONSES,
+    )
+    def get(self, request, username: str):
+        params = page_params(request)
+        user = user_get_visible(viewer=request.user, username=username)
+        page = followers_list(viewer=request.user, user=user, **params)
+        return page_response(request, page, UserSerializer)
+
+
+class FollowingApi(APIView):
+    @extend_schema(
+        summary="Whom this account follows, newest first",
+        parameters=[PageParams],
+        responses=LIST_RESPONSES,
+    )
+    def get(self, request, username: str):
+        params = page_params(request)
+        user = user_get_visible(viewer=request.user, username=username)
+        page = following_list(viewer=request.user, user=user, **params)
+        return page_response(request, page, UserSerializer)
+
+
+WRITE_RESPONSES = {
+    204: NO_CONTENT,
+    400: FIELD_ERRORS,
+    401: UNAUTHORIZED,
+    404: NOT_FOUND,
+    429: THROTTLED,
+}
+
+
+class FollowApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Follow, or ask to follow a protected or private account",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "FollowResult",
+                {
+                    "status": serializers.CharField(
+                        help_text='"following", or "requested" for a protected or private account'
+                    )
+                },
+            ),
+            **{code: WRITE_RESPONSES[code] for code in (400, 401, 404, 429)},
+        },
+    )
+    def post(self, request, username: str):
+        user = user_get_visible(viewer=request.user, username=username)
+        result = services.follow_create(follower=request.user, followee=user)
+        return Response({"status": result})
+
+    @extend_schema(
+        summary="Unfollow, or withdraw a pending follow request",
+        request=None,
+        responses={code: WRITE_RESPONSES[code] for code in (204, 401, 404, 429)},
+    )
+    def delete(self, request, username: str):
+        user = user_get_visible(viewer=request.user, username=username)
+        services.follow_delete(follower=request.user, followee=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BlockApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Block an account: follows and requests both ways are dropped",
+        request=None,
+        responses=WRITE_RESPONSES,
+    )
+    def post(self, request, username: str):
+        user = user_get_blockable(viewer=request.user, username=username)
+        services.block_create(blocker=request.user, blocked=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Lift a block; follows it severed stay severed",
+        request=None,
+        responses={code: WRITE_RESPONSES[code] for code in (204, 401, 404, 429)},
+    )
+    def delete(self, request, username: str):
+        user = user_get_blockable(viewer=request.user, username=username)
+        services.block_delete(blocker=request.user, blocked=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FollowerApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Remove a follower without blocking them",
+        request=None,
+        responses={code: WRITE_RESPONSES[code] for code in (204, 401, 404, 429)},
+    )
+    def delete(self, request, username: str):
+        user = user_get_visible(viewer=request.user, username=username)
+        services.follower_remove(user=request.user, follower=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FollowRequestsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Pending requests to follow the signed-in user, newest first",
+        parameters=[PageParams],
+        responses={200: USER_PAGE, 400: FIELD_ERRORS, 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        params = page_params(request)
+        page = follow_requests_incoming(user=request.user, **params)
+        return page_response(request, page, UserSerializer)
+
+
+REQUEST_RESPONSES = {
+    204: NO_CONTENT,
+    401: UNAUTHORIZED,
+    404: OpenApiResponse(ErrorSerializer, description="No pending request from that account."),
+    429: THROTTLED,
+}
+
+
+class FollowRequestApproveApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Approve a follow request: the requester now follows you",
+        request=None,
+        responses=REQUEST_RESPONSES,
+    )
+    def post(self, request, username: str):
+        requester = user_get_visible(viewer=request.user, username=username)
+        if not services.follow_request_approve(owner=request.user, requester=requester):
+            raise NotFound(NO_SUCH_REQUEST)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FollowRequestRejectApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Reject a follow request",
+        request=None,
+        responses=REQUEST_RESPONSES,
+    )
+    def post(self, request, username: str):
+        requester = user_get_visible(viewer=request.user, username=username)
+        if not services.follow_request_reject(owner=request.user, requester=requester):
+            raise NotFound(NO_SUCH_REQUEST)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,70 @@
+"""Output serializers of the social API: profiles with the viewer's relationship."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import UserSerializer
+from social.selectors import ProfileAccess
+
+# What a private account shows to those who may not see it (DESIGN "Privacy").
+MINIMAL_FIELDS = ("id", "username", "privacy", "access", "relationship")
+ACCESS_CHOICES = [
+    (ProfileAccess.FULL, "everything: profile, tweets and lists"),
+    (ProfileAccess.CARD, "protected account: the profile card, no tweets or lists"),
+    (ProfileAccess.MINIMAL, "private account: username and privacy only"),
+]
+
+
+class MeSerializer(UserSerializer):
+    """The signed-in user's own profile: a user plus the e-mail address."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "email"]
+        read_only_fields = fields
+
+
+class RelationshipSerializer(serializers.Serializer):
+    """How the viewer relates to a user (all false when signed out or for oneself)."""
+
+    following = serializers.BooleanField(read_only=True)
+    followed_by = serializers.BooleanField(read_only=True)
+    requested = serializers.BooleanField(read_only=True)
+    blocking = serializers.BooleanField(read_only=True)
+
+
+class ProfileSerializer(UserSerializer):
+    """A profile: a user, how much of it the viewer may see, and the viewer's relationship.
+
+    With `access` "minimal" (a private account seen by a non-follower) only `id`, `username`,
+    `privacy`, `access` and `relationship` are present.
+    """
+
+    access = serializers.SerializerMethodField()
+    relationship = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "access", "relationship"]
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if name not in MINIMAL_FIELDS:
+                # Absent at minimal access, so not "required" in the schema (drf-spectacular
+                # makes every read-only field required). Output only: nothing is ever written.
+                field.read_only = field.required = False
+        return fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ACCESS_CHOICES))
+    def get_access(self, user) -> str:
+        return self.context["access"]
+
+    @extend_schema_field(RelationshipSerializer)
+    def get_relationship(self, user) -> dict:
+        return RelationshipSerializer(self.context["relationship"]).data
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        if self.context["access"] == ProfileAccess.MINIMAL:
+            return {name: data[name] for name in MINIMAL_FIELDS}
+        return data
