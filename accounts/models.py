@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Collate, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,13 +63,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         db_table = "users"
         indexes = [
-            # Serves the home timeline's celebrity pull: the few authors over the fan-out
-            # threshold (TIMELINE_CELEBRITY_THRESHOLD, at least this partial bound).
-            models.Index(
-                fields=["followers_count"],
-                condition=models.Q(followers_count__gt=1000),
-                name="idx_users_celebrity",
-            ),
+            # Serve user search (tweets.selectors.users_search): lower(name) COLLATE "C" LIKE
+            # 'prefix%' is a range of these, and pages follow the username one in order. The
+            # unique lower(username) index cannot: LIKE needs byte order, the default is C.UTF-8.
+            models.Index(Collate(Lower("username"), "C"), name="idx_users_username_prefix"),
+            models.Index(Collate(Lower("display_name"), "C"), name="idx_users_display_name_prefix"),
         ]
         constraints = [
             # Login, profile URLs and @mention resolution look users up by lower(username).

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -80,6 +81,9 @@ class Tweet(models.Model):
             GinIndex(fields=["hashtags"], name="idx_tweets_hashtags"),
             # Serves mentions of a user: mentions @> ARRAY[user_id].
             GinIndex(fields=["mentions"], name="idx_tweets_mentions"),
+            # Serves tweet search: to_tsvector('english', content) @@ websearch_to_tsquery(...).
+            # The query must repeat this expression exactly (tweets.selectors.CONTENT_VECTOR).
+            GinIndex(SearchVector("content", config="english"), name="idx_tweets_content_fts"),
             # Serves a tweet's replies and thread context; most tweets are not replies.
             models.Index(
                 fields=["reply_to"],
@@ -199,3 +203,22 @@ class HomeTimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tweet_id} in {self.owner_id}'s timeline"
+
+
+class PulledAuthor(models.Model):
+    """An author whose tweets are pulled on read and never fanned out (a celebrity).
+
+    Fan-out adds an author the first time it meets them over TIMELINE_CELEBRITY_THRESHOLD
+    followers, and nothing removes them: a celebrity who later loses followers would otherwise
+    leave tweets that were neither fanned out nor pulled. Rebuilds and backfills skip them.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        db_table = "timeline_pulled_authors"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} is pulled"

@@ -5,13 +5,24 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Collate, Lower
 from django.db.models.query import get_related_populators
 
 from accounts.models import User
-from social.selectors import Viewer, content_visible_q, user_content_visible
-from twitterclone.pagination import Page, cursor_decode, cursor_encode, keyset_page, limit_clean
+from social.selectors import Viewer, content_visible_q, user_content_visible, user_listed_q
+from twitterclone.pagination import (
+    CURSOR_INVALID,
+    Page,
+    cursor_decode,
+    cursor_encode,
+    keyset_page,
+    limit_clean,
+)
 
 from .models import PLAIN_RETWEET, Like, Tweet
 
@@ -157,9 +168,7 @@ HOME_KEYS_SQL = """
         WHERE f.follower_id = %(owner_id)s
           -- An array, so each celebrity is one probe of user_follows_pkey (not a hash join
           -- over every account the owner follows).
-          AND f.following_id = ANY(ARRAY(
-              SELECT id FROM users WHERE followers_count > %(threshold)s
-          ))
+          AND f.following_id = ANY(ARRAY(SELECT user_id FROM timeline_pulled_authors))
     )
     SELECT 's', horizon_at, horizon_id FROM state
     UNION ALL SELECT 'm', created_at, tweet_id FROM materialised
@@ -438,3 +447,83 @@ def hashtags_trending(*, hours: int = 3, limit: int = 10) -> list[TrendingTag]:
             {"h": hours, "limit": limit},
         )
         return [TrendingTag(*row) for row in db.fetchall()]
+
+
+# Search (DESIGN "API contract": GET /search). Tweets by PostgreSQL full-text search, users by
+# name prefix; both through the visibility rule, so private accounts never show to strangers.
+
+# The expression idx_tweets_content_fts indexes: a query must repeat it exactly to use it.
+CONTENT_VECTOR = SearchVector("content", config="english")
+MAX_QUERY_LENGTH = 100
+SEARCH_PLANNER_SETTINGS = "SET LOCAL min_parallel_index_scan_size = '1TB'"
+
+
+def tweets_search(
+    *, viewer: Viewer, query: str, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """Return a page of visible tweets matching `query` (web-search syntax), newest first.
+
+    `query` reads like a search box: words, "a phrase", or, -word (websearch_to_tsquery, which
+    never fails on syntax). Stop words alone ("the") match nothing.
+    """
+    if "\x00" in query:
+        return Page()  # PostgreSQL refuses NUL in text; no tweet can contain it
+    matching = SearchQuery(query, config="english", search_type="websearch")
+    queryset = (
+        Tweet.objects.alias(content_vector=CONTENT_VECTOR)
+        .filter(content_vector=matching)
+        .visible_to(viewer)
+    )
+    with transaction.atomic(), connection.cursor() as db:
+        # The planner walks idx_tweets_created newest first for common words and scans
+        # idx_tweets_content_fts for rare ones. Near the crossover it picked a *parallel* walk,
+        # 3x slower than a serial one (measured at 10 M tweets: 340 vs 110 ms). Parallel
+        # bitmap scans stay allowed: they are what makes the GIN plan win for rare words.
+        db.execute(SEARCH_PLANNER_SETTINGS)
+        return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+
+
+_USER_CURSOR_SALT = "twitterclone.cursor.users_search"
+# Byte order (COLLATE "C"): a prefix is then a range of the C-collated name indexes
+# (idx_users_username_prefix, idx_users_display_name_prefix) and pages follow that order.
+USERNAME_SORT = Collate(Lower("username"), "C")
+DISPLAY_NAME_SORT = Collate(Lower("display_name"), "C")
+
+
+def users_search(*, viewer: Viewer, query: str, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of users whose username or display name starts with `query` (any case).
+
+    Ordered by username, so an exact username comes first; a leading "@" is ignored. Only
+    users that may be listed to `viewer` (user_listed_q): private accounts only for viewers
+    who may see them, blocked and suspended accounts never.
+    """
+    prefix = query.strip().removeprefix("@").lower()
+    limit = limit_clean(limit)
+    if not prefix or "\x00" in prefix:
+        return Page()
+    queryset = (
+        User.objects.alias(username_sort=USERNAME_SORT, display_name_sort=DISPLAY_NAME_SORT)
+        .filter(Q(username_sort__startswith=prefix) | Q(display_name_sort__startswith=prefix))
+        .filter(user_listed_q(viewer=viewer))
+    )
+    if cursor:
+        queryset = queryset.filter(username_sort__gt=_user_cursor_decode(cursor))
+    rows = list(queryset.order_by("username_sort")[: limit + 1])
+    if len(rows) <= limit:
+        return Page(items=rows)
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=_user_cursor_encode(rows[-1].username.lower()))
+
+
+def _user_cursor_encode(username_lower: str) -> str:
+    return signing.dumps(username_lower, salt=_USER_CURSOR_SALT)
+
+
+def _user_cursor_decode(cursor: str) -> str:
+    try:
+        username_lower = signing.loads(cursor, salt=_USER_CURSOR_SALT)
+    except signing.BadSignature:
+        raise ValidationError({"cursor": [CURSOR_INVALID]}) from None
+    if not isinstance(username_lower, str):
+        raise ValidationError({"cursor": [CURSOR_INVALID]})
+    return username_lower

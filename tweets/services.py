@@ -364,7 +364,7 @@ def tweet_counters_rebuild(*, dry_run: bool = False) -> dict[str, int]:
 # Home timelines: hybrid fan-out on write (DESIGN "Timelines", docs/architecture.md).
 #
 # Invariant, per owner with a HomeTimeline row: every tweet by the owner or by a followed
-# author at or under the celebrity threshold whose key (created_at, id) is at or after the
+# author who is not a PulledAuthor whose key (created_at, id) is at or after the
 # horizon has a home_timeline row (deleted tweets may linger until swept). Everything older
 # is pulled from `tweets` on read; celebrities are always pulled. Jobs run after commit, so a
 # reader never waits for fan-out, and every job is idempotent.
@@ -381,8 +381,8 @@ def _on_commit_sweep(rows: list[tuple[int, int, datetime]]) -> None:
 
 
 def _celebrities_sql() -> str:
-    """SQL for the ids of authors who are pulled, not fanned out (uses idx_users_celebrity)."""
-    return "SELECT id FROM users WHERE followers_count > %(threshold)s"
+    """SQL for the ids of authors whose tweets are pulled on read, never fanned out."""
+    return "SELECT user_id FROM timeline_pulled_authors"
 
 
 def timeline_fan_out(*, tweet_id: int) -> int:
@@ -395,18 +395,29 @@ def timeline_fan_out(*, tweet_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             """
+            WITH tweet AS (
+                SELECT t.id, t.created_at, t.user_id,
+                       author.followers_count > %(threshold)s
+                       OR EXISTS (SELECT 1 FROM timeline_pulled_authors p
+                                  WHERE p.user_id = t.user_id) AS pulled
+                FROM tweets t JOIN users author ON author.id = t.user_id
+                WHERE t.id = %(tweet_id)s
+            ),
+            -- Over the threshold once, pulled for good: see PulledAuthor.
+            mark AS (
+                INSERT INTO timeline_pulled_authors (user_id)
+                SELECT user_id FROM tweet WHERE pulled ON CONFLICT DO NOTHING
+            )
             INSERT INTO home_timeline (owner_id, created_at, tweet_id, author_id)
-            SELECT owners.owner_id, t.created_at, t.id, t.user_id
-            FROM tweets t
-            JOIN users author ON author.id = t.user_id
+            SELECT owners.owner_id, tweet.created_at, tweet.id, tweet.user_id
+            FROM tweet
             CROSS JOIN LATERAL (
                 SELECT f.follower_id AS owner_id FROM user_followers f
-                WHERE f.user_id = t.user_id AND author.followers_count <= %(threshold)s
+                WHERE f.user_id = tweet.user_id AND NOT tweet.pulled
                 UNION ALL
-                SELECT t.user_id
+                SELECT tweet.user_id
             ) owners
             JOIN home_timelines built ON built.owner_id = owners.owner_id
-            WHERE t.id = %(tweet_id)s
             ON CONFLICT DO NOTHING
             """,
             {"tweet_id": tweet_id, "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD},
@@ -456,8 +467,6 @@ def timeline_backfill(*, follower_id: int, followee_id: int) -> int:
             INSERT INTO home_timeline (owner_id, created_at, tweet_id, author_id)
             SELECT built.owner_id, t.created_at, t.id, t.user_id
             FROM home_timelines built
-            JOIN users followee ON followee.id = %(followee_id)s
-                AND followee.followers_count <= %(threshold)s
             CROSS JOIN LATERAL (
                 SELECT created_at, id, user_id FROM tweets
                 WHERE user_id = %(followee_id)s
@@ -466,6 +475,9 @@ def timeline_backfill(*, follower_id: int, followee_id: int) -> int:
                 ORDER BY created_at DESC, id DESC LIMIT {max_rows:d}
             ) t
             WHERE built.owner_id = %(follower_id)s
+              AND NOT EXISTS (
+                  SELECT 1 FROM timeline_pulled_authors WHERE user_id = %(followee_id)s
+              )
             ON CONFLICT DO NOTHING
             RETURNING created_at, tweet_id
             """,
@@ -590,7 +602,12 @@ def timelines_materialize(*, days: float, now: datetime | None = None) -> tuple[
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '512MB'")
-        cursor.execute("TRUNCATE home_timeline, home_timelines")
+        cursor.execute("TRUNCATE home_timeline, home_timelines, timeline_pulled_authors")
+        cursor.execute(
+            "INSERT INTO timeline_pulled_authors (user_id) "
+            "SELECT id FROM users WHERE followers_count > %(threshold)s",
+            params,
+        )
         cursor.execute(
             "INSERT INTO home_timelines (owner_id, horizon_at, horizon_id, built_at) "
             "SELECT id, %(window_start)s, 0, now() FROM users",
@@ -608,10 +625,11 @@ def timelines_materialize(*, days: float, now: datetime | None = None) -> tuple[
                     SELECT f.follower_id AS owner_id, t.created_at, t.id AS tweet_id,
                            t.user_id AS author_id
                     FROM tweets t
-                    JOIN users author ON author.id = t.user_id
-                        AND author.followers_count <= %(threshold)s
                     JOIN user_followers f ON f.user_id = t.user_id
-                    WHERE t.created_at >= %(window_start)s
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM timeline_pulled_authors p WHERE p.user_id = t.user_id
+                    )
+                    AND t.created_at >= %(window_start)s
                     UNION ALL
                     SELECT t.user_id, t.created_at, t.id, t.user_id
                     FROM tweets t WHERE t.created_at >= %(window_start)s

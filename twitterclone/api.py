@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, status, throttling
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from django.http import JsonResponse
+from rest_framework import parsers, serializers, status, throttling
+from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -40,6 +41,21 @@ def exception_handler(exc, context):
         # Django would answer with its HTML 400 page; an API client gets JSON.
         return Response({"detail": BODY_TOO_LARGE}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     return drf_exception_handler(exc, context)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, plus a 400 for JSON nested deeper than Python can parse (not a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+
+
+def not_found(request, *args, **kwargs):
+    """Answer any /api/v1/ path no endpoint matches with the API's JSON 404."""
+    return JsonResponse({"detail": NOT_FOUND}, status=404)
 
 
 class PageParams(serializers.Serializer):

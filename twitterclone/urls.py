@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from twitterclone.api import BigIntConverter, UsernameConverter
+from twitterclone.api import BigIntConverter, UsernameConverter, not_found
 
 register_converter(BigIntConverter, "bigint")
 register_converter(UsernameConverter, "username")
@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("tweets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", not_found),  # last: unmatched API paths get JSON, not the HTML 404 page
 ]
 
 urlpatterns = [

@@ -1,10 +1,11 @@
-"""Output serializer for tweets, shared by every endpoint that returns them."""
+"""Output serializers for tweets, shared by every endpoint that returns them."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import AuthorSerializer
+from accounts.api.serializers import AuthorSerializer, UserSerializer
 from tweets.models import Tweet
+from twitterclone.api import PageSerializer, paged
 
 
 class _TweetFields(serializers.ModelSerializer):
@@ -50,7 +51,7 @@ class EmbeddedTweetSerializer(_TweetFields):
 
 
 class TweetSerializer(_TweetFields):
-    """A tweet: DESIGN "API contract", plus `is_hidden` for its author and staff."""
+    """A tweet: DESIGN "API contract"."""
 
     quote_of = serializers.SerializerMethodField()
     retweet_of = serializers.SerializerMethodField()
@@ -88,3 +89,57 @@ def tweet_context(request, tweets) -> dict:
             ids.update(tweet.original_tweet.mentions)
     usernames = dict(User.objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
     return {"request": request, "mention_usernames": usernames}
+
+
+# Schema-only serializers: the views build these bodies; the classes describe them once
+# (paged() makes a new class per call, and two components with one name break the schema).
+
+TweetPage = paged(TweetSerializer)
+
+
+class CountsSerializer(serializers.Serializer):
+    """A tweet's counters after a like or retweet."""
+
+    like_count = serializers.IntegerField()
+    retweet_count = serializers.IntegerField()
+    reply_count = serializers.IntegerField()
+
+
+class ThreadSerializer(serializers.Serializer):
+    """A tweet in its conversation: what it replies to (oldest first) and its replies."""
+
+    ancestors = TweetSerializer(many=True)
+    tweet = TweetSerializer()
+    replies = TweetPage()
+
+
+class TrendingTagSerializer(serializers.Serializer):
+    tag = serializers.CharField()
+    authors = serializers.IntegerField(help_text="Distinct authors in the last hours.")
+    authors_before = serializers.IntegerField(help_text="Distinct authors the day before.")
+
+
+class TrendingSerializer(serializers.Serializer):
+    results = TrendingTagSerializer(many=True)
+
+
+class SearchPageSerializer(PageSerializer):
+    """A page of search results: tweets (type=tweets) or users (type=users)."""
+
+    results = PolymorphicProxySerializer(
+        component_name="SearchResult",
+        serializers=[TweetSerializer, UserSerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
+
+
+# 400 answers: {"field": ["message", ...]} from validation, {"detail": "..."} for a body that
+# is not JSON. Raw schema, not a component, so every app can use the same shape.
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+    },
+    "example": {"content": ["Tweets are at most 280 characters."]},
+}

@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
-urlpatterns: list = []
+urlpatterns = [
+    path("tweets", views.TweetCreateApi.as_view(), name="api-tweets"),
+    path("tweets/<bigint:pk>", views.TweetDetailApi.as_view(), name="api-tweet"),
+    path("tweets/<bigint:pk>/replies", views.TweetRepliesApi.as_view(), name="api-tweet-replies"),
+    path("tweets/<bigint:pk>/context", views.TweetContextApi.as_view(), name="api-tweet-context"),
+    path("tweets/<bigint:pk>/like", views.TweetLikeApi.as_view(), name="api-tweet-like"),
+    path("tweets/<bigint:pk>/retweet", views.TweetRetweetApi.as_view(), name="api-tweet-retweet"),
+    path("timeline/home", views.HomeTimelineApi.as_view(), name="api-timeline-home"),
+    path("users/<username:username>/tweets", views.UserTweetsApi.as_view(), name="api-user-tweets"),
+    # Before the tag pattern, which would take "trending" as a tag.
+    path("hashtags/trending", views.TrendingHashtagsApi.as_view(), name="api-hashtags-trending"),
+    path("hashtags/<str:tag>", views.HashtagTweetsApi.as_view(), name="api-hashtag"),
+    path("search", views.SearchApi.as_view(), name="api-search"),
+]

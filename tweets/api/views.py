@@ -1,1 +1,377 @@
-"""API views: each parses input, calls one service or selector, renders (STYLE)."""
+"""API views for tweets, timelines, hashtags and search (DESIGN "API contract").
+
+Each parses its input, calls one service or selector, and renders (STYLE "Views and API").
+Where the contract puts two operations on one path (GET and DELETE /tweets/{id}, POST and
+DELETE .../like and .../retweet), one view holds both, one method per operation.
+"""
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import UserSerializer
+from social.selectors import user_get_visible
+from tweets import selectors, services
+from tweets.models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS
+from twitterclone.api import (
+    BIGINT_MAX,
+    ErrorSerializer,
+    PageParams,
+    PostThrottle,
+    WriteThrottle,
+    page_params,
+    page_response,
+)
+
+from .serializers import (
+    FIELD_ERRORS_SCHEMA,
+    CountsSerializer,
+    SearchPageSerializer,
+    ThreadSerializer,
+    TrendingSerializer,
+    TrendingTagSerializer,
+    TweetPage,
+    TweetSerializer,
+    tweet_context,
+)
+
+# Schema pieces shared by the views below.
+BAD_REQUEST = OpenApiResponse(
+    FIELD_ERRORS_SCHEMA,
+    description='Invalid input: {"field": ["message"]} ("non_field_errors" for the whole '
+    'input), or {"detail": "message"} for a body that is not JSON.',
+)
+BAD_PAGE = OpenApiResponse(
+    FIELD_ERRORS_SCHEMA, description='A bad ?cursor= or ?limit=: {"cursor": ["message"]}.'
+)
+UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token.")
+# Reads need no token, but a bad one is refused rather than ignored.
+BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="Invalid or revoked token.")
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such tweet, or one the viewer may not see."
+)
+USER_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such account, or one whose tweets the viewer may not see."
+)
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After.")
+TWEET_ID = OpenApiParameter(
+    "id",
+    {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX},
+    OpenApiParameter.PATH,
+    description="A tweet id.",
+)
+
+
+class TextField(serializers.CharField):
+    """A CharField that takes JSON strings only; DRF's own turns 42 into "42"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(serializers.IntegerField):
+    """A tweet id: a JSON integer that fits PostgreSQL's BIGINT (not "12", 12.0 or true)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=BIGINT_MAX, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MediaUrlsField(serializers.ListField):
+    """Up to four http(s) URLs; any bad item is one flat message, not {"0": [...]}."""
+
+    child = serializers.URLField(max_length=services.MAX_MEDIA_URL_LENGTH)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"max_length": services.MEDIA_TOO_MANY})
+        super().__init__(max_length=MAX_MEDIA_URLS, **kwargs)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except ValidationError:
+            raise ValidationError([services.MEDIA_URL_INVALID]) from None
+
+
+def _tweet_response(request, tweet, *, status_code=status.HTTP_200_OK) -> Response:
+    return Response(
+        TweetSerializer(tweet, context=tweet_context(request, [tweet])).data, status=status_code
+    )
+
+
+def _tweet_page_response(request, page) -> Response:
+    return page_response(request, page, TweetSerializer, context=tweet_context(request, page.items))
+
+
+class TweetCreateApi(APIView):
+    throttle_classes = [PostThrottle]
+
+    @extend_schema_serializer(component_name="TweetCreate")
+    class InputSerializer(serializers.Serializer):
+        content = TextField(
+            max_length=MAX_CONTENT_LENGTH,
+            trim_whitespace=False,
+            error_messages={
+                "blank": services.CONTENT_REQUIRED,
+                "max_length": services.CONTENT_TOO_LONG,
+            },
+        )
+        reply_to_id = IdField(required=False, allow_null=True)
+        quote_of_id = IdField(required=False, allow_null=True)
+        media_urls = MediaUrlsField(required=False)
+
+    @extend_schema(
+        operation_id="tweets_create",
+        summary="Post a tweet, a reply (reply_to_id) or a quote (quote_of_id)",
+        request=InputSerializer,
+        responses={201: TweetSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED, 429: THROTTLED},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tweet = services.tweet_create(author=request.user, **data.validated_data)
+        # Read back through the rule: the quoted tweet and the viewer's flags come with it.
+        tweet = selectors.tweet_get_visible(viewer=request.user, tweet_id=tweet.pk)
+        return _tweet_response(request, tweet, status_code=status.HTTP_201_CREATED)
+
+
+class TweetDetailApi(APIView):
+    """GET shows one tweet; DELETE deletes it (author or staff)."""
+
+    def get_throttles(self):
+        return [WriteThrottle()] if self.request.method == "DELETE" else []
+
+    @extend_schema(
+        operation_id="tweets_retrieve",
+        summary="One tweet",
+        parameters=[TWEET_ID],
+        responses={200: TweetSerializer, 401: BAD_TOKEN, 404: NOT_FOUND},
+    )
+    def get(self, request, pk: int):
+        tweet = selectors.tweet_get_visible(viewer=request.user, tweet_id=pk)
+        return _tweet_response(request, tweet)
+
+    @extend_schema(
+        operation_id="tweets_destroy",
+        summary="Delete a tweet, its likes and its retweets (author or staff)",
+        parameters=[TWEET_ID],
+        request=None,
+        responses={
+            204: None,
+            401: UNAUTHORIZED,
+            403: OpenApiResponse(
+                ErrorSerializer, description="The viewer sees the tweet but did not write it."
+            ),
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+    )
+    def delete(self, request, pk: int):
+        tweet = selectors.tweet_get_visible(viewer=request.user, tweet_id=pk)
+        services.tweet_delete(tweet=tweet, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TweetRepliesApi(APIView):
+    @extend_schema(
+        operation_id="tweets_replies_list",
+        summary="The visible replies to a tweet, newest first",
+        parameters=[TWEET_ID, PageParams],
+        responses={200: TweetPage, 400: BAD_PAGE, 401: BAD_TOKEN, 404: NOT_FOUND},
+    )
+    def get(self, request, pk: int):
+        params = page_params(request)
+        tweet = selectors.tweet_get_visible(viewer=request.user, tweet_id=pk)
+        page = selectors.tweet_replies(viewer=request.user, tweet=tweet, **params)
+        return _tweet_page_response(request, page)
+
+
+class TweetContextApi(APIView):
+    @extend_schema(
+        operation_id="tweets_context_retrieve",
+        summary="A tweet with the visible tweets it replies to and its first replies",
+        description="`replies.next` continues with GET /tweets/{id}/replies.",
+        parameters=[TWEET_ID, PageParams],
+        responses={200: ThreadSerializer, 400: BAD_PAGE, 401: BAD_TOKEN, 404: NOT_FOUND},
+    )
+    def get(self, request, pk: int):
+        params = page_params(request)
+        thread = selectors.tweet_context(viewer=request.user, tweet_id=pk, **params)
+        replies = thread.replies
+        context = tweet_context(request, [*thread.ancestors, thread.tweet, *replies.items])
+        next_url = None
+        if replies.next_cursor:
+            query = urlencode({"cursor": replies.next_cursor, "limit": params["limit"]})
+            path = reverse("api-tweet-replies", kwargs={"pk": pk})
+            next_url = request.build_absolute_uri(f"{path}?{query}")
+        return Response(
+            {
+                "ancestors": TweetSerializer(thread.ancestors, many=True, context=context).data,
+                "tweet": TweetSerializer(thread.tweet, context=context).data,
+                "replies": {
+                    "results": TweetSerializer(replies.items, many=True, context=context).data,
+                    "next": next_url,
+                },
+            }
+        )
+
+
+def _counts_schema(action: str, operation_id: str, summary: str, *, can_refuse: bool = False):
+    responses = {
+        200: CountsSerializer,
+        401: UNAUTHORIZED,
+        404: NOT_FOUND,
+        429: THROTTLED,
+    }
+    if can_refuse:
+        responses[400] = OpenApiResponse(
+            FIELD_ERRORS_SCHEMA, description="Protected and private tweets cannot be retweeted."
+        )
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=f"A plain retweet stands for its original: the {action} applies to it, "
+        "and the counts are the original's. Idempotent.",
+        parameters=[TWEET_ID],
+        request=None,
+        responses=responses,
+    )
+
+
+class TweetLikeApi(APIView):
+    throttle_classes = [WriteThrottle]
+
+    @_counts_schema("like", "tweets_like_create", "Like a tweet")
+    def post(self, request, pk: int):
+        counts = services.like_create(user=request.user, tweet_id=pk)
+        return Response(CountsSerializer(counts).data)
+
+    @_counts_schema("like", "tweets_like_destroy", "Take back a like")
+    def delete(self, request, pk: int):
+        counts = services.like_delete(user=request.user, tweet_id=pk)
+        return Response(CountsSerializer(counts).data)
+
+
+class TweetRetweetApi(APIView):
+    throttle_classes = [WriteThrottle]
+
+    @_counts_schema("retweet", "tweets_retweet_create", "Retweet a tweet", can_refuse=True)
+    def post(self, request, pk: int):
+        counts = services.retweet_create(user=request.user, tweet_id=pk)
+        return Response(CountsSerializer(counts).data)
+
+    @_counts_schema("retweet", "tweets_retweet_destroy", "Undo a retweet")
+    def delete(self, request, pk: int):
+        counts = services.retweet_delete(user=request.user, tweet_id=pk)
+        return Response(CountsSerializer(counts).data)
+
+
+class HomeTimelineApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="timeline_home_list",
+        summary="The home timeline: own tweets and followed accounts', newest first",
+        parameters=[PageParams],
+        responses={200: TweetPage, 400: BAD_PAGE, 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        page = selectors.timeline_home(viewer=request.user, **page_params(request))
+        return _tweet_page_response(request, page)
+
+
+class UserTweetsApi(APIView):
+    @extend_schema_serializer(component_name="UserTweetsParams")
+    class InputSerializer(serializers.Serializer):
+        replies = serializers.BooleanField(
+            required=False, default=False, help_text="Include the user's replies."
+        )
+
+    @extend_schema(
+        operation_id="users_tweets_list",
+        summary="A user's tweets and retweets, newest first",
+        parameters=[InputSerializer, PageParams],
+        responses={200: TweetPage, 400: BAD_PAGE, 401: BAD_TOKEN, 404: USER_NOT_FOUND},
+    )
+    def get(self, request, username: str):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        params = page_params(request)
+        user = user_get_visible(viewer=request.user, username=username)
+        page = selectors.tweets_of_user(
+            viewer=request.user,
+            user=user,
+            include_replies=data.validated_data["replies"],
+            **params,
+        )
+        return _tweet_page_response(request, page)
+
+
+class HashtagTweetsApi(APIView):
+    @extend_schema(
+        operation_id="hashtags_tweets_list",
+        summary="Visible tweets carrying a hashtag, newest first",
+        description="The tag without '#', any case. (A tag called `trending` is shadowed by "
+        "GET /hashtags/trending.)",
+        parameters=[PageParams],
+        responses={200: TweetPage, 400: BAD_PAGE, 401: BAD_TOKEN},
+    )
+    def get(self, request, tag: str):
+        page = selectors.tweets_by_hashtag(viewer=request.user, tag=tag, **page_params(request))
+        return _tweet_page_response(request, page)
+
+
+class TrendingHashtagsApi(APIView):
+    @extend_schema(
+        operation_id="hashtags_trending_list",
+        summary="Tags used by the most distinct authors lately, against the day before",
+        responses={200: TrendingSerializer, 401: BAD_TOKEN},
+    )
+    def get(self, request):
+        tags = selectors.hashtags_trending()
+        return Response({"results": TrendingTagSerializer(tags, many=True).data})
+
+
+class SearchApi(APIView):
+    @extend_schema_serializer(component_name="SearchParams")
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(
+            min_length=1,
+            max_length=selectors.MAX_QUERY_LENGTH,
+            help_text='Tweets: words, "a phrase", or, -word. Users: the start of a username '
+            "or display name.",
+        )
+        type = serializers.ChoiceField(choices=["tweets", "users"], default="tweets")
+
+    @extend_schema(
+        operation_id="search_list",
+        summary="Search tweets (full text, newest first) or users (name prefix, by username)",
+        parameters=[InputSerializer, PageParams],
+        responses={200: SearchPageSerializer, 400: BAD_REQUEST, 401: BAD_TOKEN},
+    )
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        query, kind = data.validated_data["q"], data.validated_data["type"]
+        params = page_params(request)
+        if kind == "users":
+            page = selectors.users_search(viewer=request.user, query=query, **params)
+            return page_response(request, page, UserSerializer)
+        page = selectors.tweets_search(viewer=request.user, query=query, **params)
+        return _tweet_page_response(request, page)
