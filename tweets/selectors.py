@@ -158,17 +158,19 @@ HOME_KEYS_SQL = """
         SELECT CASE WHEN count(*) = %(count)s THEN min(created_at) END AS at FROM materialised
     ),
     celebrities AS (
-        SELECT t.created_at, t.id FROM user_follows f
+        SELECT t.created_at, t.id FROM timeline_pulled_authors p
+        -- One user_follows_pkey probe per pulled author (LIMIT keeps the planner from turning
+        -- it into a join that reads every account the owner follows).
+        CROSS JOIN LATERAL (
+            SELECT 1 FROM user_follows f
+            WHERE f.follower_id = %(owner_id)s AND f.following_id = p.user_id LIMIT 1
+        ) followed
         CROSS JOIN LATERAL (
             SELECT created_at, id FROM tweets
-            WHERE user_id = f.following_id {before_t}
+            WHERE user_id = p.user_id {before_t}
               AND created_at >= COALESCE((SELECT at FROM floor), '-infinity')
             ORDER BY created_at DESC, id DESC LIMIT %(count)s
         ) t
-        WHERE f.follower_id = %(owner_id)s
-          -- An array, so each celebrity is one probe of user_follows_pkey (not a hash join
-          -- over every account the owner follows).
-          AND f.following_id = ANY(ARRAY(SELECT user_id FROM timeline_pulled_authors))
     )
     SELECT 's', horizon_at, horizon_id FROM state
     UNION ALL SELECT 'm', created_at, tweet_id FROM materialised

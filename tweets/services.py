@@ -660,5 +660,5 @@ def timelines_materialize(*, days: float, now: datetime | None = None) -> tuple[
             params,
         )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE home_timeline, home_timelines")
+        cursor.execute("ANALYZE home_timeline, home_timelines, timeline_pulled_authors")
     return timelines, rows
