@@ -222,3 +222,50 @@ class PulledAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} is pulled"
+
+
+class Report(models.Model):
+    """A person's report of a tweet, waiting for (or handled by) a moderator."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "reports"
+        indexes = [
+            # Serves the moderators' queue: open reports, newest first.
+            models.Index(
+                F("created_at").desc(),
+                condition=Q(status="open"),
+                name="idx_reports_open_queue",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "resolved", "dismissed"]),
+                name="reports_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("reason"), 500) & Q(reason__regex=r"\S"),
+                name="reports_reason_1_to_500",
+            ),
+            # Reporting the same tweet twice while the first report is open adds nothing.
+            models.UniqueConstraint(
+                fields=["reporter", "tweet"],
+                condition=Q(status="open"),
+                name="uniq_reports_open_per_reporter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} on tweet {self.tweet_id} ({self.status})"

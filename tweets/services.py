@@ -26,6 +26,7 @@ from .models import (
     HomeTimeline,
     HomeTimelineEntry,
     Like,
+    Report,
     Tweet,
 )
 from .selectors import tweet_get_visible
@@ -662,3 +663,33 @@ def timelines_materialize(*, days: float, now: datetime | None = None) -> tuple[
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE home_timeline, home_timelines, timeline_pulled_authors")
     return timelines, rows
+
+
+REPORT_REASON_REQUIRED = "Say what is wrong with this tweet."
+REPORT_REASON_TOO_LONG = "Reasons are at most 500 characters."
+
+
+@transaction.atomic
+def report_create(*, reporter: User, tweet_id: int, reason: str) -> tuple[Report, bool]:
+    """Report a tweet `reporter` can see; return (report, created).
+
+    While the reporter's earlier report of the tweet is open, that report is returned and
+    nothing is written. Raise Tweet.DoesNotExist for a tweet the reporter may not see.
+    """
+    reject_nul_bytes(reason=reason)
+    if not reason.strip():
+        raise ValidationError({"reason": [REPORT_REASON_REQUIRED]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": [REPORT_REASON_TOO_LONG]})
+    tweet = tweet_get_visible(viewer=reporter, tweet_id=tweet_id)
+    _lock_target(tweet.pk)
+    report_id = _insert_ignore_returning(
+        f"INSERT INTO {Report._meta.db_table} (tweet_id, reporter_id, reason, status, created_at) "
+        "VALUES (%s, %s, %s, 'open', %s) "
+        "ON CONFLICT (reporter_id, tweet_id) WHERE status = 'open' DO NOTHING RETURNING id",
+        [tweet.pk, reporter.pk, reason, timezone.now()],
+    )
+    if report_id is None:
+        existing = Report.objects.get(reporter=reporter, tweet_id=tweet.pk, status="open")
+        return existing, False
+    return Report.objects.get(pk=report_id), True

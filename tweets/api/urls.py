@@ -9,6 +9,7 @@ urlpatterns = [
     path("tweets/<bigint:pk>/context", views.TweetContextApi.as_view(), name="api-tweet-context"),
     path("tweets/<bigint:pk>/like", views.TweetLikeApi.as_view(), name="api-tweet-like"),
     path("tweets/<bigint:pk>/retweet", views.TweetRetweetApi.as_view(), name="api-tweet-retweet"),
+    path("tweets/<bigint:pk>/report", views.TweetReportApi.as_view(), name="api-tweet-report"),
     path("timeline/home", views.HomeTimelineApi.as_view(), name="api-timeline-home"),
     path("users/<username:username>/tweets", views.UserTweetsApi.as_view(), name="api-user-tweets"),
     # Before the tag pattern, which would take "trending" as a tag.

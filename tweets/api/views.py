@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import UserSerializer
 from social.selectors import user_get_visible
 from tweets import selectors, services
-from tweets.models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS
+from tweets.models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, Report
 from twitterclone.api import (
     BIGINT_MAX,
     ErrorSerializer,
@@ -375,3 +375,52 @@ class SearchApi(APIView):
             return page_response(request, page, UserSerializer)
         page = selectors.tweets_search(viewer=request.user, query=query, **params)
         return _tweet_page_response(request, page)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    tweet_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "tweet_id", "reason", "status", "created_at"]
+        read_only_fields = fields
+
+
+class TweetReportApi(APIView):
+    """Report a tweet to the moderators."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [WriteThrottle]
+
+    @extend_schema_serializer(component_name="ReportCreate")
+    class InputSerializer(serializers.Serializer):
+        reason = TextField(
+            max_length=500,
+            error_messages={
+                "blank": services.REPORT_REASON_REQUIRED,
+                "max_length": services.REPORT_REASON_TOO_LONG,
+            },
+        )
+
+    @extend_schema(
+        operation_id="tweets_report_create",
+        summary="Report a tweet (201; 200 with the open report when already reported)",
+        parameters=[TWEET_ID],
+        request=InputSerializer,
+        responses={
+            201: ReportSerializer,
+            200: ReportSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHORIZED,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+    )
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report, created = services.report_create(
+            reporter=request.user, tweet_id=pk, reason=data.validated_data["reason"]
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(ReportSerializer(report).data, status=code)

@@ -146,11 +146,6 @@ TEXT_FIELDS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MISSING: POST /tweets/{id}/report {reason} -> 201 (DESIGN 'API contract') has no "
-    "endpoint, model or service yet",
-)
 def test_a_report_is_accepted(world, client):
     response = _send(client, "post", f"{API}/tweets/{world['tweet'].pk}/report", {"reason": "spam"})
     assert response.status_code == 201
