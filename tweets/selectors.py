@@ -9,8 +9,19 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Collate, Lower
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Collate, Lower
 from django.db.models.query import get_related_populators
 
 from accounts.models import User
@@ -72,8 +83,9 @@ def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
       original, so the flags are about the original);
     - `quote_visible`: whether a quoted tweet passes the rule (else "unavailable").
     """
-    quoted = Tweet.objects.filter(pk=OuterRef("original_tweet_id")).filter(
-        _single_tweet_q(viewer=viewer, prefix="")
+    # The rule on the original already joined for select_related: no subquery to plan.
+    quote_visible = ExpressionWrapper(
+        _single_tweet_q(viewer=viewer, prefix="original_tweet__"), output_field=BooleanField()
     )
     queryset = queryset.select_related("user", "original_tweet", "original_tweet__user")
     # A tweet card shows its author's name, handle, badge and avatar: leave the rest of the
@@ -82,7 +94,7 @@ def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
         *(f"{author}__{field}" for author in ("user", "original_tweet__user") for field in _UNSHOWN)
     ).annotate(
         shown_id=Case(When(PLAIN_RETWEET, then=F("original_tweet_id")), default=F("pk")),
-        quote_visible=Exists(quoted),
+        quote_visible=Coalesce(quote_visible, Value(False)),
     )
     if not viewer.is_authenticated:
         return queryset.annotate(viewer_liked=Value(False), viewer_retweeted=Value(False))
