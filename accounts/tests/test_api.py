@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -12,6 +11,7 @@ from accounts.api.views import BEARER_REQUIRED, CREDENTIALS_INVALID
 from accounts.models import ApiToken, User
 from accounts.services import USERNAME_TAKEN, token_create, user_set_active
 from accounts.tests.factories import PASSWORD, user_create
+from twitterclone.tests.api_helpers import bearer_client, throttle_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +35,10 @@ def api():
 
 
 def _bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
+    return bearer_client(token=token)
 
 
-def _rates(**rates: str) -> dict:
-    """Return REST_FRAMEWORK with some throttle rates replaced."""
-    return {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
-    }
+_rates = throttle_rates
 
 
 def _register_body(**overrides) -> dict:

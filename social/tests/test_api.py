@@ -1,13 +1,12 @@
 """JSON API for profiles and the social graph: privacy on every row of DESIGN's table."""
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Privacy, User
-from accounts.services import IMAGE_URL_INVALID, token_create, user_set_active
+from accounts.services import IMAGE_URL_INVALID, user_set_active
 from accounts.tests.factories import user_create
 from social.api.serializers import MINIMAL_FIELDS
 from social.api.views import NO_SUCH_REQUEST
@@ -20,6 +19,7 @@ from social.services import (
     follow_request_approve,
 )
 from twitterclone.pagination import CURSOR_INVALID
+from twitterclone.tests.api_helpers import bearer_client, throttle_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -54,16 +54,10 @@ def api():
 
 def as_user(user: User) -> APIClient:
     """Return a client sending `user`'s bearer token."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
-    return client
+    return bearer_client(user=user)
 
 
-def _rates(**rates: str) -> dict:
-    return {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
-    }
+_rates = throttle_rates
 
 
 def _graph() -> tuple:

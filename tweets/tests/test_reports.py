@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from accounts.models import Privacy
-from accounts.services import token_create
 from accounts.tests.factories import user_create
 from social.services import block_create
 from tweets.models import Report, Tweet
 from tweets.services import REPORT_REASON_REQUIRED, REPORT_REASON_TOO_LONG, report_create
 from tweets.tests.factories import post
+from twitterclone.tests.api_helpers import bearer_client
 from twitterclone.validators import NUL_BYTE
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +27,7 @@ def tweet():
 
 
 def _client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
-    return client
+    return bearer_client(user=user)
 
 
 def test_a_report_is_open_and_a_second_one_while_open_adds_nothing(reporter, tweet):
