@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status, throttling
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -93,6 +94,19 @@ class ErrorSerializer(serializers.Serializer):
     """Schema of 401, 403, 404 and 429 answers."""
 
     detail = serializers.CharField()
+
+
+UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token.")
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After.")
+
+
+class TextField(serializers.CharField):
+    """A CharField that takes JSON strings only; DRF's own turns 42 into "42"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 # Throttles: rates in settings (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), overridable by the

@@ -18,8 +18,10 @@ from accounts.api.authentication import BearerTokenAuthentication
 from accounts.api.serializers import UserSerializer
 from accounts.services import token_create, token_delete, user_register
 from twitterclone.api import (
-    ErrorSerializer,
+    THROTTLED,
+    UNAUTHORIZED,
     RegisterThrottle,
+    TextField,
     TokenIpThrottle,
     TokenUsernameThrottle,
 )
@@ -40,17 +42,6 @@ FIELD_ERRORS = OpenApiResponse(
     description='Invalid input: {"field": ["message"]} ("non_field_errors" for the whole '
     'input), or {"detail": "message"} for a body that is not JSON.',
 )
-UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token.")
-THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After.")
-
-
-class TextField(serializers.CharField):
-    """A CharField that takes JSON strings only; DRF's own turns 42 into "42"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class RegisterApi(APIView):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserSerializer
-from accounts.api.views import FIELD_ERRORS, THROTTLED, UNAUTHORIZED, TextField
+from accounts.api.views import FIELD_ERRORS
 from accounts.models import Privacy
 from accounts.services import BIO_MAX_LENGTH, user_update_profile
 from social import services
@@ -28,8 +28,11 @@ from social.selectors import (
     user_get_visible,
 )
 from twitterclone.api import (
+    THROTTLED,
+    UNAUTHORIZED,
     ErrorSerializer,
     PageParams,
+    TextField,
     WriteThrottle,
     page_params,
     page_response,

@@ -25,9 +25,12 @@ from tweets import selectors, services
 from tweets.models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, Report
 from twitterclone.api import (
     BIGINT_MAX,
+    THROTTLED,
+    UNAUTHORIZED,
     ErrorSerializer,
     PageParams,
     PostThrottle,
+    TextField,
     WriteThrottle,
     page_params,
     page_response,
@@ -54,7 +57,6 @@ BAD_REQUEST = OpenApiResponse(
 BAD_PAGE = OpenApiResponse(
     FIELD_ERRORS_SCHEMA, description='A bad ?cursor= or ?limit=: {"cursor": ["message"]}.'
 )
-UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token.")
 # Reads need no token, but a bad one is refused rather than ignored.
 BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="Invalid or revoked token.")
 NOT_FOUND = OpenApiResponse(
@@ -63,22 +65,12 @@ NOT_FOUND = OpenApiResponse(
 USER_NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such account, or one whose tweets the viewer may not see."
 )
-THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After.")
 TWEET_ID = OpenApiParameter(
     "id",
     {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX},
     OpenApiParameter.PATH,
     description="A tweet id.",
 )
-
-
-class TextField(serializers.CharField):
-    """A CharField that takes JSON strings only; DRF's own turns 42 into "42"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class IdField(serializers.IntegerField):
