@@ -693,3 +693,45 @@ def report_create(*, reporter: User, tweet_id: int, reason: str) -> tuple[Report
         existing = Report.objects.get(reporter=reporter, tweet_id=tweet.pk, status="open")
         return existing, False
     return Report.objects.get(pk=report_id), True
+
+
+# Moderation (the moderation app calls these and writes the audit row in the same transaction).
+
+REPORT_STATUS_INVALID = "A report is closed as resolved or dismissed."
+
+
+@transaction.atomic
+def tweet_set_hidden(*, tweet: Tweet, hidden: bool) -> Tweet:
+    """Hide a tweet from everyone but staff and its author, or show it again.
+
+    Nothing else moves: counters and timeline rows stay, and every read path drops a hidden
+    tweet through the visibility rule (tweet_visible_q), so unhiding restores it everywhere.
+    """
+    Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
+    tweet.is_hidden = hidden
+    return tweet
+
+
+def _closed_status(status: str) -> str:
+    if status not in (Report.Status.RESOLVED, Report.Status.DISMISSED):
+        raise ValidationError({"status": [REPORT_STATUS_INVALID]})
+    return status
+
+
+@transaction.atomic
+def report_close(*, report: Report, status: str) -> bool:
+    """Close an open report as resolved or dismissed; return False if it was already closed."""
+    closed = Report.objects.filter(pk=report.pk, status=Report.Status.OPEN).update(
+        status=_closed_status(status)
+    )
+    if closed:
+        report.status = status
+    return bool(closed)
+
+
+@transaction.atomic
+def reports_close_for_tweet(*, tweet_id: int, status: str) -> int:
+    """Close every open report of one tweet (it was acted on); return how many."""
+    return Report.objects.filter(tweet_id=tweet_id, status=Report.Status.OPEN).update(
+        status=_closed_status(status)
+    )

@@ -1,0 +1,475 @@
+"""The moderation admin: users, tweets, reports and the audit log, fast at millions of rows.
+
+Every registration lives here (not in accounts/ or tweets/): admin actions write audit rows
+through moderation.services, and the lower apps never import moderation.
+
+At scale: no changelist counts a whole table (CappedCountPaginator, no full result count, no
+facets), every list is ordered along an index, search uses the functional / full-text
+indexes, foreign keys are shown read-only or as raw ids (never a select of all rows).
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin import SimpleListFilter
+from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.db.models.functions import Collate, Lower
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from accounts.models import User
+from tweets.models import PLAIN_RETWEET, Report, Tweet
+from tweets.selectors import CONTENT_VECTOR
+
+from . import services
+from .models import AuditLogEntry
+from .paginator import CappedCountPaginator
+
+# Admin actions and bulk deletes handle at most this many rows (also with "select all").
+MAX_ACTION_ROWS = 500
+TOO_MANY_SELECTED = (
+    f"Select at most {MAX_ACTION_ROWS} rows for an action; narrow the list with filters first."
+)
+
+
+class FastChangeListMixin:
+    """Changelist settings that keep every page independent of the table's size."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 100
+
+    def _selected(self, request, queryset) -> list | None:
+        """Return the selected rows, or None (with a message) when there are too many."""
+        rows = list(queryset[: MAX_ACTION_ROWS + 1])
+        if len(rows) > MAX_ACTION_ROWS:
+            self.message_user(request, TOO_MANY_SELECTED, messages.ERROR)
+            return None
+        return rows
+
+    def _run(self, request, queryset, action, done: str) -> None:
+        """Call `action(row)` on each selected row; report successes and refusals."""
+        rows = self._selected(request, queryset)
+        if rows is None:
+            return
+        succeeded = 0
+        for row in rows:
+            try:
+                if action(row) is not None:
+                    succeeded += 1
+            except PermissionDenied as error:
+                self.message_user(request, f"{row}: {error}", messages.ERROR)
+        self.message_user(request, f"{done}: {succeeded} of {len(rows)}.", messages.SUCCESS)
+
+
+# Users
+
+
+class UserAdmin(FastChangeListMixin, admin.ModelAdmin):
+    list_display = ["username", "email", "privacy", "verified", "is_active", "is_staff", "id"]
+    list_filter = ["privacy", "verified", "is_active", "is_staff"]
+    search_fields = ["username", "email"]  # shows the box; get_search_results does the work
+    search_help_text = "A username prefix (any case), or an exact e-mail address."
+    ordering = ["-id"]  # the primary key: no sort, whatever the filter
+    actions = ["verify", "unverify", "suspend", "unsuspend"]
+    filter_horizontal = ["groups", "user_permissions"]
+    fields = [
+        "username",
+        "email",
+        "display_name",
+        "bio",
+        "profile_image_url",
+        "privacy",
+        "verified",
+        "is_active",
+        "created_at",
+        "last_login",
+        "followers_count",
+        "following_count",
+        "tweets_count",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "user_permissions",
+    ]
+    # Profile fields belong to the user; a moderator changes the badge and the suspension.
+    readonly_fields = [
+        "username",
+        "email",
+        "display_name",
+        "bio",
+        "profile_image_url",
+        "privacy",
+        "created_at",
+        "last_login",
+        "followers_count",
+        "following_count",
+        "tweets_count",
+    ]
+    ROLE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, *self.ROLE_FIELDS]  # only superusers manage staff
+
+    def has_add_permission(self, request) -> bool:
+        return False  # people register themselves; superusers use createsuperuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # suspend instead: deleting bypasses the services' counters
+
+    def get_search_results(self, request, queryset, search_term):
+        """Match a username prefix (idx_users_username_prefix) or an exact e-mail address
+        (idx_users_email_lower); icontains would read all 100,000 rows."""
+        term = search_term.strip().removeprefix("@").lower()
+        if not term or "\x00" in term:
+            return queryset, False
+        if "@" in term:
+            return queryset.alias(email_lower=Lower("email")).filter(email_lower=term), False
+        username = Collate(Lower("username"), "C")
+        return queryset.alias(username_sort=username).filter(username_sort__startswith=term), False
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Send each changed field to its service (with an audit row); nothing saved directly."""
+        moderator = request.user
+        if "verified" in form.changed_data:
+            verify = services.user_verify if obj.verified else services.user_unverify
+            verify(moderator=moderator, user=obj)
+        if "is_active" in form.changed_data:
+            restore = services.user_unsuspend if obj.is_active else services.user_suspend
+            restore(moderator=moderator, user=obj)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if not set(self.ROLE_FIELDS) & set(form.changed_data):
+            return
+        data = form.cleaned_data
+        services.user_set_roles(
+            moderator=request.user,
+            user=form.instance,
+            is_staff=data["is_staff"],
+            is_superuser=data["is_superuser"],
+            groups=list(data["groups"]),
+            user_permissions=list(data["user_permissions"]),
+        )
+
+    @admin.action(description="Verify selected users", permissions=["change"])
+    def verify(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda u: services.user_verify(moderator=request.user, user=u),
+            "Verified",
+        )
+
+    @admin.action(description="Unverify selected users", permissions=["change"])
+    def unverify(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda u: services.user_unverify(moderator=request.user, user=u),
+            "Unverified",
+        )
+
+    @admin.action(description="Suspend selected users", permissions=["change"])
+    def suspend(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda u: services.user_suspend(moderator=request.user, user=u),
+            "Suspended",
+        )
+
+    @admin.action(description="Unsuspend selected users", permissions=["change"])
+    def unsuspend(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda u: services.user_unsuspend(moderator=request.user, user=u),
+            "Unsuspended",
+        )
+
+
+# Tweets
+
+
+class ChoiceFilter(SimpleListFilter):
+    """A filter from a table of (value, label, Q)."""
+
+    choices_q: list[tuple[str, str, Q]] = []
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label, _ in self.choices_q]
+
+    def queryset(self, request, queryset):
+        for value, _, condition in self.choices_q:
+            if self.value() == value:
+                return queryset.filter(condition)
+        return queryset
+
+
+class HiddenFilter(ChoiceFilter):
+    title = "hidden"
+    parameter_name = "hidden"
+    # "Yes" is served by idx_tweets_hidden (moderation/migrations/0003).
+    choices_q = [("yes", "Yes", Q(is_hidden=True)), ("no", "No", Q(is_hidden=False))]
+
+
+class ReplyFilter(ChoiceFilter):
+    title = "reply"
+    parameter_name = "reply"
+    choices_q = [
+        ("yes", "Yes", Q(reply_to__isnull=False)),
+        ("no", "No", Q(reply_to__isnull=True)),
+    ]
+
+
+class RetweetFilter(ChoiceFilter):
+    title = "retweet"
+    parameter_name = "retweet"
+    choices_q = [
+        ("plain", "Plain retweet", PLAIN_RETWEET),
+        ("quote", "Quote", Q(original_tweet__isnull=False) & ~Q(content="")),
+        ("no", "Neither", Q(original_tweet__isnull=True)),
+    ]
+
+
+class MediaFilter(ChoiceFilter):
+    title = "has media"
+    parameter_name = "media"
+    # "Yes" is served by idx_tweets_media (moderation/migrations/0003).
+    choices_q = [("yes", "Yes", ~Q(media_urls=[])), ("no", "No", Q(media_urls=[]))]
+
+
+class PostedFilter(SimpleListFilter):
+    """Posted within a window: a range of idx_tweets_created, never an aggregate."""
+
+    title = "posted"
+    parameter_name = "posted"
+    WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("24h", "Last 24 hours"),
+            ("7d", "Last 7 days"),
+            ("30d", "Last 30 days"),
+            ("older", "Older than 30 days"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in self.WINDOWS:
+            return queryset.filter(created_at__gte=timezone.now() - self.WINDOWS[value])
+        if value == "older":
+            return queryset.filter(created_at__lt=timezone.now() - self.WINDOWS["30d"])
+        return queryset
+
+
+class TweetAdmin(FastChangeListMixin, admin.ModelAdmin):
+    list_display = ["id", "user", "excerpt", "created_at", "is_hidden", "like_count"]
+    list_select_related = ["user"]  # the author in the page's own query
+    list_filter = [HiddenFilter, ReplyFilter, RetweetFilter, MediaFilter, PostedFilter]
+    search_fields = ["content"]  # shows the box; get_search_results does the work
+    search_help_text = 'Words, "a phrase", or, -word (full-text, English).'
+    ordering = ["-created_at", "-id"]  # idx_tweets_created, read in order
+    raw_id_fields = ["user", "reply_to", "original_tweet"]
+    actions = ["hide", "unhide", "delete_selected"]
+    fields = [
+        "user",
+        "content",
+        "reply_to",
+        "original_tweet",
+        "media_urls",
+        "hashtags",
+        "mentions",
+        "like_count",
+        "retweet_count",
+        "reply_count",
+        "created_at",
+        "is_hidden",
+    ]
+    # Only the moderator's switch is editable; the rest is the author's.
+    readonly_fields = [field for field in fields if field != "is_hidden"]
+
+    @admin.display(description="content")
+    def excerpt(self, tweet: Tweet) -> str:
+        return Truncator(tweet.content).chars(80) or "(retweet)"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        """Full-text search in the form idx_tweets_content_fts indexes (tweets.selectors)."""
+        term = search_term.strip()
+        if not term or "\x00" in term:
+            return queryset, False
+        matching = SearchQuery(term, config="english", search_type="websearch")
+        return queryset.alias(content_vector=CONTENT_VECTOR).filter(content_vector=matching), False
+
+    def save_model(self, request, obj, form, change) -> None:
+        if "is_hidden" in form.changed_data:
+            hide = services.tweet_hide if obj.is_hidden else services.tweet_unhide
+            hide(moderator=request.user, tweet=obj)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        pass  # nothing related is editable here
+
+    def get_deleted_objects(self, objs, request):
+        """List what a delete removes without walking its likes and replies (thousands).
+
+        The delete service removes the tweet, its likes and plain retweets and fixes the
+        counters; replies and quotes stay. Only delete_tweet is needed, not delete_like.
+        """
+        rows = list(objs[: MAX_ACTION_ROWS + 1]) if hasattr(objs, "query") else list(objs)
+        if len(rows) > MAX_ACTION_ROWS:
+            return [], {}, set(), [TOO_MANY_SELECTED]  # shown as "cannot delete"
+        described = [f"{tweet} (with its likes and plain retweets)" for tweet in rows]
+        return described, {"tweets": len(rows)}, set(), []
+
+    def delete_model(self, request, obj) -> None:
+        services.tweet_delete(moderator=request.user, tweet=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for tweet in queryset[:MAX_ACTION_ROWS]:
+            services.tweet_delete(moderator=request.user, tweet=tweet)
+
+    @admin.action(description="Hide selected tweets", permissions=["change"])
+    def hide(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda t: services.tweet_hide(moderator=request.user, tweet=t),
+            "Hidden",
+        )
+
+    @admin.action(description="Unhide selected tweets", permissions=["change"])
+    def unhide(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda t: services.tweet_unhide(moderator=request.user, tweet=t),
+            "Unhidden",
+        )
+
+
+# Reports
+
+
+class ReportStatusFilter(SimpleListFilter):
+    """Open reports by default: the queue, served by idx_reports_open_queue."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*Report.Status.choices, ("all", "All")]
+
+    def choices(self, changelist):
+        value = self.value() or Report.Status.OPEN
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or Report.Status.OPEN
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+class ReportAdmin(FastChangeListMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "status",
+        "tweet_text",
+        "tweet_author",
+        "reporter",
+        "reason",
+    ]
+    list_select_related = ["tweet", "tweet__user", "reporter"]
+    list_filter = [ReportStatusFilter]
+    ordering = ["-created_at", "-id"]
+    actions = ["resolve_and_hide", "suspend_author", "dismiss"]
+    fields = ["tweet", "tweet_text", "tweet_author", "reporter", "reason", "status", "created_at"]
+    readonly_fields = fields  # status changes only through the actions
+
+    @admin.display(description="tweet")
+    def tweet_text(self, report: Report) -> str:
+        return Truncator(report.tweet.content).chars(120) or "(retweet)"
+
+    @admin.display(description="author")
+    def tweet_author(self, report: Report) -> str:
+        author = report.tweet.user
+        return f"{author}" if author.is_active else f"{author} (suspended)"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # people report from the tweet page and the API
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # closed, never deleted: the audit log points at them
+
+    @admin.action(description="Resolve and hide the tweet", permissions=["change"])
+    def resolve_and_hide(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.report_resolve_and_hide(moderator=request.user, report=r),
+            "Resolved and hidden",
+        )
+
+    @admin.action(description="Resolve and suspend the tweet's author", permissions=["change"])
+    def suspend_author(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.report_suspend_author(moderator=request.user, report=r),
+            "Authors suspended",
+        )
+
+    @admin.action(description="Dismiss", permissions=["change"])
+    def dismiss(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.report_dismiss(moderator=request.user, report=r),
+            "Dismissed",
+        )
+
+
+# Audit log
+
+
+class AuditLogEntryAdmin(FastChangeListMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "moderator",
+        "action",
+        "target_repr",
+        "target_user",
+        "target_tweet_id",
+        "report",
+        "note",
+    ]
+    list_select_related = ["moderator", "target_user", "report"]
+    list_filter = ["action"]
+    ordering = ["-created_at", "-id"]  # idx_audit_created; by action idx_audit_action
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.register(User, UserAdmin)
+admin.site.register(Tweet, TweetAdmin)
+admin.site.register(Report, ReportAdmin)
+admin.site.register(AuditLogEntry, AuditLogEntryAdmin)
