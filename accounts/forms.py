@@ -1,8 +1,41 @@
 from django import forms
 
+from .models import Privacy
+
 
 class SignupForm(forms.Form):
-    username = forms.CharField(max_length=50, help_text="Letters, digits and underscores.")
-    email = forms.EmailField()
+    """Parse sign-up fields; accounts.services.user_register checks every rule."""
+
+    username = forms.CharField(
+        max_length=50,
+        help_text="Letters, digits and underscores.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     display_name = forms.CharField(max_length=100, required=False)
-    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+
+class ProfileForm(forms.Form):
+    """Parse the settings page; accounts.services and social.services check every rule."""
+
+    display_name = forms.CharField(label="Display name", required=False)
+    bio = forms.CharField(label="Bio", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    profile_image_url = forms.CharField(
+        label="Avatar URL",
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )
+    # A plain text value: privacy_set decides what is valid and says so.
+    privacy = forms.CharField(
+        label="Privacy",
+        widget=forms.Select(
+            choices=[
+                (Privacy.PUBLIC, "Public: anyone can see your tweets"),
+                (Privacy.PROTECTED, "Protected: approved followers see your tweets"),
+                (Privacy.PRIVATE, "Private: only approved followers see your profile"),
+            ]
+        ),
+    )

@@ -1,10 +1,15 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", views.signup, name="signup"),
+    # The trailing slash is optional: /login/ and /signup/ were the first addresses.
+    re_path(
+        r"^login/?$", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
+    re_path(r"^logout/?$", auth_views.LogoutView.as_view(), name="logout"),
+    re_path(r"^signup/?$", views.signup, name="signup"),
+    path("settings", views.settings_page, name="settings"),
+    path("settings/password", views.password_change, name="password_change"),
 ]

@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
@@ -541,3 +542,24 @@ def _user_cursor_decode(cursor: str) -> str:
     if not isinstance(username_lower, str):
         raise ValidationError({"cursor": [CURSOR_INVALID]})
     return username_lower
+
+
+def tweets_liked_by(
+    *, viewer: Viewer, user: User, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """Return a page of the visible tweets `user` liked, most recent like first.
+
+    Keyset by like time (idx_likes_user_created); each tweet passes the visibility rule.
+    Raise User.DoesNotExist when `viewer` may not see `user`'s lists (404, never 403).
+    """
+    if not user_content_visible(viewer=viewer, user=user):
+        raise User.DoesNotExist
+    queryset = (
+        Tweet.objects.alias(own_like=FilteredRelation("likes", condition=Q(likes__user_id=user.pk)))
+        .filter(own_like__user_id=user.pk)
+        .annotate(liked_at=F("own_like__created_at"))
+        .visible_to(viewer)
+    )
+    return keyset_page(
+        _with_related(queryset, viewer=viewer), order=("liked_at", "id"), cursor=cursor, limit=limit
+    )

@@ -4,8 +4,15 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("explore", views.explore, name="explore"),
+    path("search", views.search, name="search"),
+    path("hashtag/<str:tag>", views.hashtag, name="hashtag"),
     path("@<str:username>", views.profile, name="profile"),
-    path("@<str:username>/follow", views.follow, name="follow"),
+    path("@<str:username>/with_replies", views.profile_replies, name="profile_replies"),
+    path("@<str:username>/likes", views.profile_likes, name="profile_likes"),
     path("@<str:username>/status/<int:pk>", views.tweet_detail, name="tweet_detail"),
     path("tweets/<int:pk>/like", views.like, name="like"),
+    path("tweets/<int:pk>/retweet", views.retweet, name="retweet"),
+    path("tweets/<int:pk>/delete", views.delete, name="tweet_delete"),
+    path("tweets/<int:pk>/report", views.report, name="tweet_report"),
 ]

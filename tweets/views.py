@@ -1,135 +1,296 @@
-"""Minimal HTML pages: home, profile, tweet; the same services and selectors as the API."""
+"""HTML pages and actions for tweets; the same services and selectors as tweets/api.
+
+Each action works as a plain form POST that redirects back to `next`, and answers an htmx
+request (HX-Request) with the fragment it changed instead.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from social import services as social_services
-from social.selectors import ProfileAccess, profile_access, relationship_get, user_get_visible
-from twitterclone.pagination import Page
+from accounts.views import form_errors_add, is_htmx, safe_next, vary_on_htmx
+from social.selectors import (
+    ProfileAccess,
+    profile_access,
+    relationship_get,
+    user_get_blockable,
+    user_get_visible,
+)
 
 from . import services
-from .forms import TweetForm
+from .forms import ReportForm, TweetForm
 from .models import Tweet
-from .selectors import timeline_home, tweet_get_visible, tweet_replies, tweets_of_user
+from .selectors import (
+    hashtags_trending,
+    timeline_home,
+    tweet_context,
+    tweet_get_visible,
+    tweets_by_hashtag,
+    tweets_liked_by,
+    tweets_of_user,
+    tweets_recent,
+    tweets_search,
+    users_search,
+)
+
+TWEET_FIELDS = {"media_urls": "media_url"}
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        # Errors on hidden fields (reply_to_id) are shown above the form, not lost.
-        shown = field in form.fields and not form.fields[field].widget.is_hidden
-        for message in field_messages:
-            form.add_error(field if shown else None, message)
-
-
-def _visible_user_or_404(viewer, username: str) -> User:
-    try:
-        return user_get_visible(viewer=viewer, username=username)
-    except User.DoesNotExist:
-        raise Http404("No such account.") from None
-
-
-def _page_or_404(loader, **kwargs) -> Page:
+def _page_or_404(loader, **kwargs):
     try:
         return loader(**kwargs)
-    except ValidationError:
-        raise Http404("Bad cursor.") from None
+    except (ValidationError, User.DoesNotExist):
+        raise Http404("Nothing to see here.") from None
+
+
+def _list_page(request, template: str, context: dict, *, partial="tweets/_page.html"):
+    """Render a page, or only its next items for htmx's "Load more"."""
+    if is_htmx(request) and request.GET.get("cursor"):
+        return vary_on_htmx(render(request, partial, context))
+    return vary_on_htmx(render(request, template, context))
 
 
 def home(request):
     """Show the compose box and the home timeline, or a welcome page when signed out."""
     if not request.user.is_authenticated:
         return render(request, "tweets/welcome.html")
-    form = TweetForm(request.POST or None)
+    form = TweetForm(request.POST or None, initial={"quote_of_id": request.GET.get("quote")})
     if request.method == "POST" and form.is_valid():
         try:
-            services.tweet_create(author=request.user, **form.cleaned_data)
+            services.tweet_create(author=request.user, **form.service_kwargs())
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors_add(form, error, TWEET_FIELDS)
         else:
             return redirect("home")
     page = _page_or_404(timeline_home, viewer=request.user, cursor=request.GET.get("cursor"))
-    return render(request, "tweets/home.html", {"form": form, "page": page})
+    return _list_page(request, "tweets/home.html", {"form": form, "page": page})
 
 
-def profile(request, username: str):
+def explore(request):
+    """Show the newest tweets anyone may see and the trending hashtags."""
+    page = _page_or_404(tweets_recent, viewer=request.user, cursor=request.GET.get("cursor"))
+    context = {"page": page, "trending": [] if request.GET.get("cursor") else hashtags_trending()}
+    return _list_page(request, "tweets/explore.html", context)
+
+
+def hashtag(request, tag: str):
+    """Show the visible tweets carrying #tag."""
+    page = _page_or_404(tweets_by_hashtag, viewer=request.user, tag=tag, cursor=_cursor(request))
+    return _list_page(request, "tweets/hashtag.html", {"page": page, "tag": tag.lower()})
+
+
+def search(request):
+    """Search tweets (full text) or people (name prefix); the same rule hides what it must."""
+    query = request.GET.get("q", "").strip()[:100]
+    kind = "people" if request.GET.get("type") == "people" else "tweets"
+    loader = users_search if kind == "people" else tweets_search
+    page = _page_or_404(loader, viewer=request.user, query=query, cursor=_cursor(request))
+    context = {"page": page, "q": query, "type": kind}
+    partial = "social/_people_page.html" if kind == "people" else "tweets/_page.html"
+    return _list_page(request, "tweets/search.html", context, partial=partial)
+
+
+def _cursor(request) -> str | None:
+    return request.GET.get("cursor") or None
+
+
+PROFILE_TABS = {
+    "tweets": (tweets_of_user, {}),
+    "replies": (tweets_of_user, {"include_replies": True}),
+    "likes": (tweets_liked_by, {}),
+}
+
+
+def _profile_page(request, username: str, tab: str):
     """Show a profile with as much as the viewer may see (DESIGN "Privacy")."""
-    user = _visible_user_or_404(request.user, username)
+    try:
+        user = user_get_visible(viewer=request.user, username=username)
+    except User.DoesNotExist:
+        return _blocked_profile_or_404(request, username)
     access = profile_access(viewer=request.user, user=user)
     page = None
     if access == ProfileAccess.FULL:
+        loader, options = PROFILE_TABS[tab]
         page = _page_or_404(
-            tweets_of_user, viewer=request.user, user=user, cursor=request.GET.get("cursor")
+            loader, viewer=request.user, user=user, cursor=_cursor(request), **options
         )
     context = {
         "profile_user": user,
         "access": access,
         "page": page,
+        "tab": tab,
         "relationship": relationship_get(viewer=request.user, user=user),
     }
-    return render(request, "tweets/profile.html", context)
+    return _list_page(request, "tweets/profile.html", context)
+
+
+def _blocked_profile_or_404(request, username: str):
+    """Answer 404, with an Unblock button when the viewer is the one who blocked."""
+    if request.user.is_authenticated:
+        try:
+            user = user_get_blockable(viewer=request.user, username=username)
+        except User.DoesNotExist:
+            pass
+        else:
+            if relationship_get(viewer=request.user, user=user).blocking:
+                context = {"profile_user": user}
+                return render(request, "tweets/profile_blocked.html", context, status=404)
+    raise Http404("No such account.")
+
+
+def profile(request, username: str):
+    """Show a profile and its tweets."""
+    return _profile_page(request, username, "tweets")
+
+
+def profile_replies(request, username: str):
+    """Show a profile and its tweets and replies."""
+    return _profile_page(request, username, "replies")
+
+
+def profile_likes(request, username: str):
+    """Show a profile and the tweets it liked."""
+    return _profile_page(request, username, "likes")
+
+
+def _detail(request, pk: int, *, form=None, report_form=None):
+    try:
+        thread = tweet_context(viewer=request.user, tweet_id=pk, cursor=_cursor(request))
+    except Tweet.DoesNotExist:
+        raise Http404("No such tweet.") from None
+    except ValidationError:
+        raise Http404("Bad cursor.") from None
+    if is_htmx(request) and request.GET.get("cursor"):
+        return vary_on_htmx(render(request, "tweets/_page.html", {"page": thread.replies}))
+    context = {
+        "thread": thread,
+        "tweet": thread.tweet,
+        "page": thread.replies,
+        "form": form or TweetForm(initial={"reply_to_id": pk}),
+        "report_form": report_form or ReportForm(),
+    }
+    return vary_on_htmx(render(request, "tweets/detail.html", context))
 
 
 def tweet_detail(request, username: str, pk: int):
-    """Show one tweet with its replies and a reply box; a POST here is a reply."""
+    """Show one tweet in its thread with its replies and a reply box; a POST here replies."""
     try:
         tweet = tweet_get_visible(viewer=request.user, tweet_id=pk)
     except Tweet.DoesNotExist:
         raise Http404("No such tweet.") from None
     if tweet.user.username.lower() != username.lower():
         return redirect(tweet)
-    form = TweetForm(request.POST or None, initial={"reply_to_id": tweet.pk})
-    if request.method == "POST" and request.user.is_authenticated and form.is_valid():
-        data = {**form.cleaned_data, "reply_to_id": tweet.pk}
+    if request.method != "POST":
+        return _detail(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(tweet.get_absolute_url())
+    form = TweetForm(request.POST)
+    if form.is_valid():
         try:
-            services.tweet_create(author=request.user, **data)
+            services.tweet_create(
+                author=request.user, **{**form.service_kwargs(), "reply_to_id": pk}
+            )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors_add(form, error, TWEET_FIELDS)
         else:
             return redirect(tweet)
-    replies = _page_or_404(
-        tweet_replies, viewer=request.user, tweet=tweet, cursor=request.GET.get("cursor")
-    )
-    return render(request, "tweets/detail.html", {"tweet": tweet, "replies": replies, "form": form})
+    return _detail(request, pk, form=form)
 
 
-@login_required
-@require_POST
-def follow(request, username: str):
-    """Follow, request to follow, or (with action=unfollow) unfollow an account."""
-    user = _visible_user_or_404(request.user, username)
+def _actions_response(request, pk: int, error: str | None = None):
+    """Answer htmx with the tweet's refreshed action bar (empty if the viewer lost it)."""
     try:
-        if request.POST.get("action") == "unfollow":
-            social_services.follow_delete(follower=request.user, followee=user)
-        else:
-            social_services.follow_create(follower=request.user, followee=user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("profile", username=user.username)
+        tweet = tweet_get_visible(viewer=request.user, tweet_id=pk)
+    except Tweet.DoesNotExist:
+        return vary_on_htmx(HttpResponse(""))
+    context = {
+        "t": tweet,
+        "liked": tweet.viewer_liked,
+        "retweeted": tweet.viewer_retweeted,
+        "next_url": safe_next(request),
+        "action_error": error,
+    }
+    return vary_on_htmx(render(request, "tweets/_actions.html", context))
+
+
+def _toggle(request, pk: int, *, create, delete, undo_value: str):
+    """Run `create`, or `delete` when action=`undo_value`; answer htmx or redirect back."""
+    action = delete if request.POST.get("action") == undo_value else create
+    error = None
+    try:
+        action(user=request.user, tweet_id=pk)
+    except Tweet.DoesNotExist:
+        raise Http404("No such tweet.") from None
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if is_htmx(request):
+        return _actions_response(request, pk, error)
+    if error:
+        messages.error(request, error)
+    return vary_on_htmx(redirect(safe_next(request)))
 
 
 @login_required
 @require_POST
 def like(request, pk: int):
-    """Like, or (with action=unlike) take back a like, then go back."""
-    action = (
-        services.like_delete if request.POST.get("action") == "unlike" else services.like_create
+    """Like, or (with action=unlike) take back a like."""
+    return _toggle(
+        request, pk, create=services.like_create, delete=services.like_delete, undo_value="unlike"
     )
+
+
+@login_required
+@require_POST
+def retweet(request, pk: int):
+    """Retweet, or (with action=undo) undo the retweet."""
+    return _toggle(
+        request,
+        pk,
+        create=services.retweet_create,
+        delete=services.retweet_delete,
+        undo_value="undo",
+    )
+
+
+@login_required
+@require_POST
+def delete(request, pk: int):
+    """Delete a tweet (author or staff); htmx gets an empty fragment that removes the card."""
     try:
-        action(user=request.user, tweet_id=pk)
+        tweet = tweet_get_visible(viewer=request.user, tweet_id=pk)
+        services.tweet_delete(tweet=tweet, actor=request.user)  # PermissionDenied: 403
     except Tweet.DoesNotExist:
         raise Http404("No such tweet.") from None
-    return redirect(_safe_next(request))
+    if is_htmx(request):
+        return vary_on_htmx(HttpResponse(""))
+    messages.success(request, "Your tweet was deleted.")
+    target = safe_next(request)
+    if target.split("?")[0] == tweet.get_absolute_url():
+        target = tweet.user.get_absolute_url()  # the page it was on is gone
+    return vary_on_htmx(redirect(target))
 
 
-def _safe_next(request) -> str:
-    """Return the POSTed `next` URL if it stays on this site, else the home page."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return "/"
+@login_required
+@require_POST
+def report(request, pk: int):
+    """Report a tweet to the moderators with a reason."""
+    form = ReportForm(request.POST)
+    if form.is_valid():
+        try:
+            _, created = services.report_create(
+                reporter=request.user, tweet_id=pk, reason=form.cleaned_data["reason"]
+            )
+        except Tweet.DoesNotExist:
+            raise Http404("No such tweet.") from None
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            text = "Thanks, moderators will look at it." if created else "You already reported it."
+            messages.success(request, text)
+            return redirect(safe_next(request))
+    return _detail(request, pk, report_form=form)

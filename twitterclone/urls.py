@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -20,5 +21,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("", include("accounts.urls")),
+    path("", include("social.urls")),
     path("", include("tweets.urls")),
 ]
+
+# Local settings only: test and production never install or import the toolbar.
+if "debug_toolbar" in settings.INSTALLED_APPS:  # pragma: no cover
+    urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("@<str:username>/follow", views.follow, name="follow"),
+    path("@<str:username>/block", views.block, name="block"),
+    path("@<str:username>/followers", views.followers, name="followers"),
+    path("@<str:username>/following", views.following, name="following"),
+    path("follow-requests", views.follow_requests, name="follow_requests"),
+    path(
+        "follow-requests/<str:username>/<str:decision>",
+        views.follow_request_decide,
+        name="follow_request_decide",
+    ),
+]

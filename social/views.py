@@ -1,0 +1,137 @@
+"""HTML pages and actions for the social graph: follow, block, lists, follow requests.
+
+Same services and selectors as social/api; no tweets here (social never imports tweets).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.views import is_htmx, safe_next, vary_on_htmx
+
+from . import services
+from .selectors import (
+    follow_requests_incoming,
+    followers_list,
+    following_list,
+    profile_access,
+    relationship_get,
+    user_get_blockable,
+    user_get_visible,
+)
+
+
+def _visible_user_or_404(viewer, username: str) -> User:
+    try:
+        return user_get_visible(viewer=viewer, username=username)
+    except User.DoesNotExist:
+        raise Http404("No such account.") from None
+
+
+def _page_or_404(loader, **kwargs):
+    try:
+        return loader(**kwargs)
+    except (ValidationError, User.DoesNotExist):
+        raise Http404("Nothing to see here.") from None
+
+
+@login_required
+@require_POST
+def follow(request, username: str):
+    """Follow, request to follow, or (with action=unfollow) unfollow or cancel a request."""
+    user = _visible_user_or_404(request.user, username)
+    error = None
+    try:
+        if request.POST.get("action") == "unfollow":
+            services.follow_delete(follower=request.user, followee=user)
+        else:
+            services.follow_create(follower=request.user, followee=user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if is_htmx(request):
+        context = {
+            "profile_user": user,
+            "relationship": relationship_get(viewer=request.user, user=user),
+            "follow_error": error,
+        }
+        return vary_on_htmx(render(request, "social/_follow_button.html", context))
+    if error:
+        messages.error(request, error)
+    return vary_on_htmx(redirect(safe_next(request, default=user.get_absolute_url())))
+
+
+@login_required
+@require_POST
+def block(request, username: str):
+    """Block, or (with action=unblock) unblock an account, then go back to its profile."""
+    try:
+        user = user_get_blockable(viewer=request.user, username=username)
+    except User.DoesNotExist:
+        raise Http404("No such account.") from None
+    try:
+        if request.POST.get("action") == "unblock":
+            services.block_delete(blocker=request.user, blocked=user)
+        else:
+            services.block_create(blocker=request.user, blocked=user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(user.get_absolute_url())
+
+
+def _people_page(request, username: str, loader, tab: str):
+    user = _visible_user_or_404(request.user, username)
+    page = _page_or_404(loader, viewer=request.user, user=user, cursor=request.GET.get("cursor"))
+    if is_htmx(request) and request.GET.get("cursor"):
+        return vary_on_htmx(render(request, "social/_people_page.html", {"page": page}))
+    context = {
+        "profile_user": user,
+        "access": profile_access(viewer=request.user, user=user),
+        "relationship": relationship_get(viewer=request.user, user=user),
+        "page": page,
+        "tab": tab,
+    }
+    return vary_on_htmx(render(request, "social/people.html", context))
+
+
+def followers(request, username: str):
+    """List the account's followers (404 when the viewer may not see its lists)."""
+    return _people_page(request, username, followers_list, "followers")
+
+
+def following(request, username: str):
+    """List the accounts this account follows (404 when the viewer may not see its lists)."""
+    return _people_page(request, username, following_list, "following")
+
+
+@login_required
+def follow_requests(request):
+    """List the pending requests to follow the signed-in user, to approve or reject."""
+    page = _page_or_404(
+        follow_requests_incoming, user=request.user, cursor=request.GET.get("cursor")
+    )
+    if is_htmx(request) and request.GET.get("cursor"):
+        return vary_on_htmx(render(request, "social/_requests_page.html", {"page": page}))
+    return vary_on_htmx(render(request, "social/follow_requests.html", {"page": page}))
+
+
+DECISIONS = {
+    "approve": services.follow_request_approve,
+    "reject": services.follow_request_reject,
+}
+
+
+@login_required
+@require_POST
+def follow_request_decide(request, username: str, decision: str):
+    """Approve or reject one pending request, then go back to the list."""
+    if decision not in DECISIONS:
+        raise Http404("No such decision.")
+    requester = _visible_user_or_404(request.user, username)
+    DECISIONS[decision](owner=request.user, requester=requester)
+    if is_htmx(request):
+        return vary_on_htmx(HttpResponse(""))  # the row is swapped out
+    return vary_on_htmx(redirect("follow_requests"))
