@@ -1,5 +1,7 @@
 """Developer settings: DEBUG on, embedded PostgreSQL when DATABASE_URL is unset."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES
 
@@ -12,3 +14,16 @@ if not DATABASES:
 
 # runserver serves static files itself; whitenoise (production) wants a collected STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+
+# django-debug-toolbar (requirements-dev.txt): query counts and plans on every page. Only here,
+# so test and production settings never import it; twitterclone/urls.py adds its URLs when the
+# app is installed. Set DEBUG_TOOLBAR=off to browse without it.
+if os.environ.get("DEBUG_TOOLBAR", "on") != "off":
+    try:
+        import debug_toolbar  # noqa: F401
+    except ImportError:  # a runtime-only install: the app still runs
+        pass
+    else:
+        INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]  # noqa: F405
+        MIDDLEWARE = ["debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE]
+        INTERNAL_IPS = ["127.0.0.1", "::1"]
