@@ -30,9 +30,7 @@ from .paginator import SEARCH_COUNT_CAP, CappedCountPaginator
 
 # Admin actions and bulk deletes handle at most this many rows (also with "select all").
 MAX_ACTION_ROWS = 500
-TOO_MANY_SELECTED = (
-    f"Select at most {MAX_ACTION_ROWS} rows for an action; narrow the list with filters first."
-)
+TOO_MANY_SELECTED = "Select at most {limit} rows for an action; narrow the list with filters first."
 
 
 class FastChangeListMixin:
@@ -47,7 +45,9 @@ class FastChangeListMixin:
         """Return the selected rows, or None (with a message) when there are too many."""
         rows = list(queryset[: MAX_ACTION_ROWS + 1])
         if len(rows) > MAX_ACTION_ROWS:
-            self.message_user(request, TOO_MANY_SELECTED, messages.ERROR)
+            self.message_user(
+                request, TOO_MANY_SELECTED.format(limit=MAX_ACTION_ROWS), messages.ERROR
+            )
             return None
         return rows
 
@@ -343,7 +343,12 @@ class TweetAdmin(FastChangeListMixin, admin.ModelAdmin):
         """
         rows = list(objs[: MAX_ACTION_ROWS + 1]) if hasattr(objs, "query") else list(objs)
         if len(rows) > MAX_ACTION_ROWS:
-            return [], {}, set(), [TOO_MANY_SELECTED]  # shown as "cannot delete"
+            return (
+                [],
+                {},
+                set(),
+                [TOO_MANY_SELECTED.format(limit=MAX_ACTION_ROWS)],
+            )  # shown as "cannot delete"
         described = [f"{tweet} (with its likes and plain retweets)" for tweet in rows]
         return described, {"tweets": len(rows)}, set(), []
 

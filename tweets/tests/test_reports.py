@@ -101,3 +101,60 @@ def test_api_report_needs_sign_in_and_a_visible_tweet(reporter):
     assert anonymous.status_code == 401
     assert hidden.status_code == 404
     assert not Report.objects.exists()
+
+
+def test_api_report_records_the_reason_trimmed(reporter, tweet):
+    reason = "  Impersonates a public figure; see the bio.  "
+
+    response = _client(reporter).post(
+        f"/api/v1/tweets/{tweet.pk}/report", {"reason": reason}, format="json"
+    )
+
+    assert response.status_code == 201
+    report = Report.objects.get()
+    assert (report.reason, report.reporter_id, report.tweet_id) == (
+        reason.strip(),
+        reporter.pk,
+        tweet.pk,
+    )
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("   ", REPORT_REASON_REQUIRED), ("x" * 501, REPORT_REASON_TOO_LONG)],
+)
+def test_api_report_blank_or_too_long_reason_is_400_with_the_message(
+    reporter, tweet, reason, message
+):
+    response = _client(reporter).post(
+        f"/api/v1/tweets/{tweet.pk}/report", {"reason": reason}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"reason": [message]}
+    assert not Report.objects.exists()
+
+
+def test_api_report_of_a_hidden_tweet_or_a_suspended_authors_tweet_is_404(reporter, tweet):
+    from accounts.services import user_set_active
+    from tweets.services import tweet_set_hidden
+
+    hidden = post(user_create(), "hidden by a moderator")
+    tweet_set_hidden(tweet=hidden, hidden=True)
+    user_set_active(user=tweet.user, active=False)
+
+    for target in (hidden, tweet):
+        response = _client(reporter).post(
+            f"/api/v1/tweets/{target.pk}/report", {"reason": "spam"}, format="json"
+        )
+        assert response.status_code == 404
+    assert not Report.objects.exists()
+
+
+def test_api_report_of_a_missing_tweet_is_404(reporter):
+    response = _client(reporter).post(
+        "/api/v1/tweets/987654321/report", {"reason": "spam"}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert not Report.objects.exists()
