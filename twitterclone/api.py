@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from twitterclone.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE, is_database_unavailable
 from twitterclone.pagination import MAX_LIMIT, Page
 
 BIGINT_MAX = 2**63 - 1
@@ -41,6 +42,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, RequestDataTooBig):
         # Django would answer with its HTML 400 page; an API client gets JSON.
         return Response({"detail": BODY_TOO_LARGE}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif is_database_unavailable(exc):
+        # Database down, PgBouncer refusing or no pooled connection in DB_POOL_TIMEOUT.
+        return Response(
+            {"detail": UNAVAILABLE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return drf_exception_handler(exc, context)
 
 

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Database down or pool exhausted: 503 with Retry-After, never a 500 or a hang.
+    "twitterclone.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,11 +67,14 @@ def database_from_url(url: str) -> dict:
     config = dj_database_url.parse(url)
     config["OPTIONS"] = {
         # Django's pool and CONN_MAX_AGE > 0 cannot be combined; the pool replaces it.
+        # A request waits at most `timeout` seconds for a connection, then answers 503
+        # (twitterclone.middleware); a server that does not answer fails after connect_timeout.
         "pool": {
             "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "3")),
         },
+        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3")),
     }
     config["CONN_MAX_AGE"] = 0
     config["CONN_HEALTH_CHECKS"] = True
@@ -81,6 +86,19 @@ DATABASES = (
     if "DATABASE_URL" in os.environ
     else {}
 )
+
+# Throttle counters must be shared by every worker process: Redis when REDIS_URL is set
+# (production requires it while throttling is on), else each process's own memory.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+        if os.environ.get("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.CaseInsensitiveModelBackend"]

@@ -2,8 +2,10 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import API_THROTTLING, CACHES, DATABASES
 
 if not DATABASES:
     raise RuntimeError("DATABASE_URL must be set in production")
@@ -24,3 +26,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Database behind PgBouncer in transaction mode (docs/scaling.md). The pool (base.py,
+# DB_POOL_MIN_SIZE / DB_POOL_MAX_SIZE / DB_POOL_TIMEOUT / DB_CONNECT_TIMEOUT) keeps each
+# process's connections to PgBouncer open; health checks drop one PgBouncer closed.
+# Server-side binding stays off (Django's default): PgBouncer 1.18 cannot carry prepared
+# statements across transactions.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = (
+    os.environ.get("DB_CONN_HEALTH_CHECKS", "true") == "true"
+)
+
+# Throttle counters in one place for every worker process.
+if API_THROTTLING and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set in production while API throttling is on "
+        "(per-process memory would multiply every rate by the number of workers)"
+    )
