@@ -1,0 +1,208 @@
+"""What a person does in the browser: sign up, post, follow, like, requests, blocks, scrolling.
+
+Each test drives Debian's chromium through the real pages; the data it starts from is made
+through the services, and what the clicks changed is checked in the database afterwards.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Privacy, User
+from accounts.tests.factories import PASSWORD, user_create
+from social.models import FollowRequest, UserFollows
+from tweets.models import Like, Tweet
+from tweets.tests.factories import post
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def new_page(browser, **context_options):
+    page = browser.new_context(**context_options).new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def tweet_card(page, tweet: Tweet):
+    return page.locator(f'article.tweet[data-tweet-id="{tweet.pk}"]')
+
+
+def test_sign_up_and_post_a_tweet(site, live_server):
+    page = site("/signup/")
+    page.get_by_label("Username").fill("newcomer")
+    page.get_by_label("Email").fill("newcomer@example.com")
+    page.get_by_label("Display name").fill("New Comer")
+    page.get_by_label("Password", exact=True).fill("a-long-enough-passphrase")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    compose = page.get_by_label("What's happening?")
+    compose.fill("Hello from the browser #firstpost")
+    expect(page.locator("#compose-counter")).to_contain_text(str(280 - 33))
+    page.get_by_role("button", name="Post").click()
+
+    card = page.locator("article.tweet").filter(has_text="Hello from the browser")
+    expect(card).to_be_visible()
+    expect(card.get_by_role("link", name="#firstpost")).to_have_attribute(
+        "href", re.compile(r"/hashtag/firstpost$")
+    )
+    tweet = Tweet.objects.get(user__username="newcomer")
+    assert tweet.hashtags == ["firstpost"]
+
+
+def test_sign_up_shows_form_errors_and_creates_nobody(site):
+    user_create(username="taken")
+    page = site("/signup/")
+    page.get_by_label("Username").fill("Taken")
+    page.get_by_label("Email").fill("someone@example.com")
+    page.get_by_label("Password", exact=True).fill("a-long-enough-passphrase")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert").filter(has_text=re.compile("taken", re.I))).to_be_visible()
+
+    page.get_by_label("Username").fill("someone")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert").filter(has_text="valid email")).to_be_visible()
+
+    assert list(User.objects.values_list("username", flat=True)) == ["taken"]
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+
+def test_follow_then_like_from_the_home_timeline(page, live_server):
+    user_create(username="alice")
+    bob = user_create(username="bob")
+    tweet = post(bob, "bob's first words")
+    log_in(page, live_server, "alice")
+
+    page.goto(f"{live_server.url}/@bob")
+    page.get_by_role("button", name="Follow", exact=True).click()
+    expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
+    assert UserFollows.objects.filter(follower__username="alice", following=bob).exists()
+
+    page.get_by_role("link", name="Home").first.click()
+    card = tweet_card(page, tweet)
+    expect(card).to_contain_text("bob's first words")
+    card.get_by_role("button", name="Like", exact=True).click()
+    expect(card.get_by_role("button", name="Unlike")).to_be_visible()
+    expect(card.get_by_role("button", name="Unlike")).to_have_attribute("aria-pressed", "true")
+    assert Like.objects.filter(user__username="alice", tweet=tweet).exists()
+    tweet.refresh_from_db()
+    assert tweet.like_count == 1
+
+
+def test_request_to_follow_a_protected_account_and_have_it_approved(browser, live_server):
+    user_create(username="alice")
+    carol = user_create(username="carol", privacy=Privacy.PROTECTED)
+    secret = post(carol, "only for approved followers")
+
+    alice_page = new_page(browser)
+    log_in(alice_page, live_server, "alice")
+    alice_page.goto(f"{live_server.url}/@carol")
+    expect(alice_page.get_by_text("only for approved followers")).to_have_count(0)
+    alice_page.get_by_role("button", name="Follow", exact=True).click()
+    expect(alice_page.get_by_role("button", name="Requested")).to_be_visible()
+    assert FollowRequest.objects.filter(requester__username="alice", target=carol).exists()
+
+    carol_page = new_page(browser)
+    log_in(carol_page, live_server, "carol")
+    carol_page.get_by_role("link", name="Follow requests").first.click()
+    row = carol_page.locator("li, article, tr").filter(has_text="alice").first
+    row.get_by_role("button", name="Approve").click()
+    expect(carol_page.get_by_role("button", name="Approve")).to_have_count(0)
+
+    alice_page.goto(f"{live_server.url}/@carol")
+    expect(alice_page.get_by_role("button", name="Unfollow")).to_be_visible()
+    expect(tweet_card(alice_page, secret)).to_be_visible()
+
+
+def test_blocked_account_sees_not_found(browser, live_server):
+    user_create(username="alice")
+    user_create(username="bob")
+
+    alice_page = new_page(browser)
+    log_in(alice_page, live_server, "alice")
+    alice_page.goto(f"{live_server.url}/@bob")
+    alice_page.get_by_role("button", name="Block").click()
+    expect(alice_page.get_by_role("button", name="Unblock")).to_be_visible()
+
+    bob_page = new_page(browser)
+    log_in(bob_page, live_server, "bob")
+    response = bob_page.goto(f"{live_server.url}/@alice")
+    assert response.status == 404
+    expect(bob_page.get_by_role("button", name="Follow", exact=True)).to_have_count(0)
+
+
+def test_load_more_appends_the_next_page_without_duplicates(page, live_server):
+    alice = user_create(username="alice")
+    bob = user_create(username="bob")
+    from social.services import follow_create
+
+    follow_create(follower=alice, followee=bob)
+    tweets = [post(bob, f"numbered tweet {n:02d}") for n in range(45)]
+    log_in(page, live_server, "alice")
+
+    cards = page.locator("article.tweet")
+    expect(cards).to_have_count(20)
+    page.get_by_role("link", name="Load more").click()
+    expect(cards).to_have_count(40)
+    page.get_by_role("link", name="Load more").click()
+    expect(cards).to_have_count(45)
+    expect(page.get_by_role("link", name="Load more")).to_have_count(0)
+
+    shown = [int(i) for i in cards.evaluate_all("els => els.map(e => e.dataset.tweetId)")]
+    assert shown == [t.pk for t in reversed(tweets)]
+    assert page.url.rstrip("/") == live_server.url  # swapped in place, no navigation
+
+
+def test_post_like_and_follow_with_javascript_off(browser, live_server):
+    user_create(username="alice")
+    bob = user_create(username="bob")
+    tweet = post(bob, "readable without scripts")
+
+    page = new_page(browser, java_script_enabled=False)
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/@bob")
+    page.get_by_role("button", name="Follow", exact=True).click()
+    expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
+
+    card = tweet_card(page, tweet)
+    card.get_by_role("button", name="Like", exact=True).click()
+    expect(tweet_card(page, tweet).get_by_role("button", name="Unlike")).to_be_visible()
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("What's happening?").fill("posted with scripts off")
+    page.get_by_role("button", name="Post").click()
+    expect(page.locator("article.tweet").filter(has_text="posted with scripts off")).to_be_visible()
+
+    assert Like.objects.filter(user__username="alice", tweet=tweet).exists()
+    assert Tweet.objects.filter(user__username="alice", content="posted with scripts off").exists()
+
+
+def test_home_page_screenshot(page, live_server, artifacts_dir):
+    from social.services import follow_create
+
+    alice = user_create(username="alice", display_name="Alice Liddell")
+    for name, text in [
+        ("grace", "Compilers are just programs that write programs. #computing"),
+        ("ada", "The engine weaves algebraic patterns @grace"),
+        ("linus", "Talk is cheap. Show me the code. #opensource"),
+    ]:
+        author = user_create(username=name, display_name=name.title())
+        follow_create(follower=alice, followee=author)
+        post(author, text)
+    log_in(page, live_server, "alice")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    expect(page.locator("article.tweet")).to_have_count(3)
+    path = artifacts_dir / "home.png"
+    page.screenshot(path=path, full_page=True)
+    assert path.stat().st_size > 10_000
