@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin import SimpleListFilter
+from django.contrib.auth.models import Permission
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -122,6 +123,12 @@ class UserAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # suspend instead: deleting bypasses the services' counters
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "user_permissions":
+            # Each permission's label names its content type: fetch them in the same query.
+            kwargs["queryset"] = Permission.objects.select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         """Match a username prefix (idx_users_username_prefix) or an exact e-mail address
