@@ -393,3 +393,29 @@ def test_admin_searches_use_the_indexes(moderator, world):
     assert "idx_users_email_lower" in _plan(by_email)
     hidden = Tweet.objects.filter(is_hidden=True).order_by("-created_at", "-id")
     assert "idx_tweets_hidden" in _plan(hidden)
+
+
+def _query_count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", [TWEETS, REPORTS, AUDIT, USERS])
+def test_changelist_queries_do_not_grow_with_rows(url, superuser, world):
+    client = _client(superuser)
+    _client(superuser).post(TWEETS, {"action": "hide", "_selected_action": [world[2].pk]})
+    before = _query_count(client, url)
+    for n in range(3):
+        author = user_create()
+        tweet = post(author, f"row {n}")
+        report_create(reporter=user_create(), tweet_id=tweet.pk, reason="spam")
+        client.post(TWEETS, {"action": "hide", "_selected_action": [tweet.pk]})
+
+    assert _query_count(client, url) == before
+
+
+def test_user_change_form_fetches_permissions_in_one_query(superuser, world):
+    author = world[0]
+
+    assert _query_count(_client(superuser), f"{USERS}{author.pk}/change/") <= 10
