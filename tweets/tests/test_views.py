@@ -621,3 +621,50 @@ def test_profile_costs_the_same_queries_for_5_and_20_tweets(client, django_asser
     top_level = Tweet.objects.filter(user=owner, reply_to__isnull=True).count()
     assert top_level > 5
     assert response.content.count(TWEET_ARTICLE) == min(top_level, 20)
+
+
+# Every page, signed in and signed out -----------------------------------------------------
+
+SIGNED_IN_ONLY = {"/follow-requests", "/settings"}
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_every_page_renders(client, signed_in):
+    owner = user_create(username="owner")
+    user_update_profile(user=owner, bio="bio with #tag and @owner")
+    fan = user_create(username="fan")
+    _follow(fan, owner)
+    tweet = post(owner, "hello #tag @fan")
+    post(fan, "a reply", reply_to_id=tweet.pk)
+    like_create(user=owner, tweet_id=post(fan, "liked").pk)
+    if signed_in:
+        client.force_login(fan)
+    pages = [
+        "/",
+        "/explore",
+        "/search",
+        "/search?q=hello",
+        "/search?q=own&type=people",
+        "/hashtag/tag",
+        "/@owner",
+        "/@owner/with_replies",
+        "/@owner/likes",
+        "/@owner/followers",
+        "/@owner/following",
+        _detail_url(tweet),
+        "/follow-requests",
+        "/settings",
+        "/login",
+        "/signup",
+    ]
+
+    for url in pages:
+        response = client.get(url)
+        if url in SIGNED_IN_ONLY and not signed_in:
+            assert response.status_code == 302, url
+            assert response.url.startswith(reverse("login")), url
+        elif url == "/login" and signed_in:
+            assert response.status_code == 302, url  # already signed in
+        else:
+            assert response.status_code == 200, url
+            assert "</html>" in response.text, url
