@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
 
 from .models import Privacy
 
@@ -39,3 +40,11 @@ class ProfileForm(forms.Form):
             ]
         ),
     )
+
+
+class PasswordForm(PasswordChangeForm):
+    """Django's password change form, without grabbing focus on a page that has other forms."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from social.services import privacy_set
 
-from .forms import ProfileForm, SignupForm
+from .forms import PasswordForm, ProfileForm, SignupForm
 from .services import user_register, user_update_profile
 
 
@@ -86,7 +85,7 @@ def settings_page(request):
         else:
             messages.success(request, "Your settings are saved.")
             return redirect("settings")
-    context = {"form": form, "password_form": PasswordChangeForm(user)}
+    context = {"form": form, "password_form": PasswordForm(user)}
     return render(request, "accounts/settings.html", context)
 
 
@@ -94,7 +93,7 @@ def settings_page(request):
 @require_POST
 def password_change(request):
     """Change the password and keep this session signed in."""
-    password_form = PasswordChangeForm(request.user, request.POST)
+    password_form = PasswordForm(request.user, request.POST)
     if password_form.is_valid():
         user = password_form.save()
         update_session_auth_hash(request, user)

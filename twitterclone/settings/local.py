@@ -27,3 +27,5 @@ if os.environ.get("DEBUG_TOOLBAR", "on") != "off":
         INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]  # noqa: F405
         MIDDLEWARE = ["debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE]
         INTERNAL_IPS = ["127.0.0.1", "::1"]
+        # Collapsed to its handle: the pages stay usable, one click opens it.
+        DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}
