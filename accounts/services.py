@@ -147,6 +147,15 @@ def user_set_active(*, user: User, active: bool) -> User:
     return user
 
 
+@transaction.atomic
+def user_change_password(*, user: User, password: str) -> User:
+    """Set a new password and revoke every API token issued under the old one."""
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    ApiToken.objects.filter(user=user).delete()
+    return user
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from social.services import privacy_set
 
 from .forms import PasswordForm, ProfileForm, SignupForm
-from .services import user_register, user_update_profile
+from .services import user_change_password, user_register, user_update_profile
 
 
 def is_htmx(request) -> bool:
@@ -92,10 +92,12 @@ def settings_page(request):
 @login_required
 @require_POST
 def password_change(request):
-    """Change the password and keep this session signed in."""
+    """Change the password, keep this session signed in, end the others and revoke tokens."""
     password_form = PasswordForm(request.user, request.POST)
     if password_form.is_valid():
-        user = password_form.save()
+        user = user_change_password(
+            user=request.user, password=password_form.cleaned_data["new_password1"]
+        )
         update_session_auth_hash(request, user)
         messages.success(request, "Your password is changed.")
         return redirect("settings")

@@ -7,8 +7,13 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Privacy, User
-from accounts.services import BIO_TOO_LONG, DISPLAY_NAME_TOO_LONG, IMAGE_URL_INVALID
+from accounts.models import ApiToken, Privacy, User
+from accounts.services import (
+    BIO_TOO_LONG,
+    DISPLAY_NAME_TOO_LONG,
+    IMAGE_URL_INVALID,
+    token_create,
+)
 from accounts.tests.factories import PASSWORD, user_create
 from social.models import FollowRequest, UserFollows
 from social.services import PRIVACY_INVALID, follow_create
@@ -123,6 +128,25 @@ def test_password_change_keeps_the_session_and_the_new_password_works(client):
     assert client.get(reverse("settings")).status_code == 200  # still signed in
     user.refresh_from_db()
     assert user.check_password(new)
+
+
+def test_password_change_ends_other_sessions_and_revokes_api_tokens(client):
+    user = user_create()
+    token = token_create(user=user)
+    other_browser = Client()
+    other_browser.force_login(user)
+    client.force_login(user)
+    new = "a-brand-new-passphrase-42"
+
+    client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+
+    assert other_browser.get(reverse("settings")).status_code == 302  # sent to log in
+    me = Client().get("/api/v1/me", headers={"authorization": f"Bearer {token}"})
+    assert me.status_code == 401
+    assert not ApiToken.objects.filter(user=user).exists()
 
 
 @pytest.mark.parametrize(
