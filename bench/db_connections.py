@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
+import load as load_module
 import stack as stack_module
 
 APPLICATION_NAME = "tc-bench-db-connections"
@@ -142,7 +144,16 @@ async def phase(
     stop = asyncio.Event()
     seen: list[int] = []
     watcher = asyncio.create_task(watch_backends(monitor_dsn, database, stop, seen))
-    await asyncio.gather(*(client(i, c) for i, c in enumerate(connections) if c is not None))
+    tasks = [asyncio.create_task(client(i, c)) for i, c in enumerate(connections) if c is not None]
+    bouncer = stack_module.STARTED.get("pgbouncer")
+    bouncer_pid = bouncer.pid if bouncer is not None and bouncer.poll() is None else None
+    await asyncio.sleep(max(0.0, measure_from - now()))
+    cpu_before = _cpu(bouncer_pid)
+    busy_before = load_module.cpu_times()
+    await asyncio.sleep(max(0.0, stop_at - now()))
+    cpu_after = _cpu(bouncer_pid)
+    busy_after = load_module.cpu_times()
+    await asyncio.gather(*tasks)
     stop.set()
     await watcher
     for conn in connections:
@@ -163,7 +174,21 @@ async def phase(
         "max_server_connections": max(ours for ours, _ in seen) if seen else None,
         "max_backends_on_database_incl_others": max(every for _, every in seen) if seen else None,
         "load_average_1m_before": None,
+        "client_cpu_percent_of_one_core": round(100 * (cpu_after[0] - cpu_before[0]) / duration, 1),
+        "pgbouncer_cpu_percent_of_one_core": (
+            round(100 * (cpu_after[1] - cpu_before[1]) / duration, 1) if bouncer_pid else None
+        ),
+        "machine_cpu_busy_percent": round(
+            100 * (busy_after[0] - busy_before[0]) / max(1.0, busy_after[1] - busy_before[1]), 1
+        ),
     }
+
+
+def _cpu(bouncer_pid: int | None) -> tuple[float, float]:
+    """Return (this process's CPU seconds, PgBouncer's CPU seconds or 0)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    bouncer = stack_module.tree_cpu_seconds(bouncer_pid) if bouncer_pid else 0.0
+    return usage.ru_utime + usage.ru_stime, bouncer
 
 
 def _round(value):
@@ -182,6 +207,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--owners", type=int, default=20000, help="distinct timeline owners")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="alternate the phases N times")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -204,22 +230,29 @@ def main() -> None:
         seed=args.seed,
     )
     results = []
-    with stack_module.pgbouncer(
-        port=args.bouncer_port, server_port=args.pg_port, pool_size=args.pool_size
-    ):
+    for round_ in range(args.repeat):
+        if round_:
+            time.sleep(3)
+        with stack_module.pgbouncer(
+            port=args.bouncer_port, server_port=args.pg_port, pool_size=args.pool_size
+        ):
+            load = os.getloadavg()[0]
+            result = uvloop.run(
+                phase(name="pgbouncer", dsn=bounced, clients=args.clients, **common)
+            )
+            result["load_average_1m_before"] = load
+            result["pool_size"] = args.pool_size
+            results.append(result)
+            print(json.dumps(result), flush=True)
+        time.sleep(3)
         load = os.getloadavg()[0]
-        result = uvloop.run(phase(name="pgbouncer", dsn=bounced, clients=args.clients, **common))
+        result = uvloop.run(phase(name="direct", dsn=direct, clients=args.direct, **common))
         result["load_average_1m_before"] = load
-        result["pool_size"] = args.pool_size
         results.append(result)
         print(json.dumps(result), flush=True)
-    time.sleep(3)
-    load = os.getloadavg()[0]
-    result = uvloop.run(phase(name="direct", dsn=direct, clients=args.direct, **common))
-    result["load_average_1m_before"] = load
-    results.append(result)
-    print(json.dumps(result), flush=True)
-    ratio = results[0]["qps"] / results[1]["qps"] if results[1]["qps"] else None
+    bounced_qps = sum(r["qps"] for r in results if r["phase"] == "pgbouncer")
+    direct_qps = sum(r["qps"] for r in results if r["phase"] == "direct")
+    ratio = bounced_qps / direct_qps if direct_qps else None
     print(f"throughput through PgBouncer / direct: {ratio:.3f}" if ratio else "no direct queries")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

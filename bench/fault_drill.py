@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--pg-port", type=int, default=5441)
     parser.add_argument("--bouncer-port", type=int, default=6441)
     parser.add_argument("--port", type=int, default=8041)
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="granian")
     parser.add_argument("--users", type=int, default=5000)
     parser.add_argument("--tweets", type=int, default=200000)
     parser.add_argument("--concurrency", type=int, default=50)

@@ -239,17 +239,21 @@ async def run_level(
         if pending:
             await asyncio.gather(*pending)
 
-    usage_before = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_before = None
+    roles = {role: proc.pid for role, proc in stack_module.STARTED.items() if proc.poll() is None}
     tasks = [asyncio.create_task(virtual_user(i)) for i in range(concurrency)]
     if post_rate:
         tasks.append(asyncio.create_task(poster()))
     await asyncio.sleep(max(0.0, measure_from - now()))
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = cpu_times()
+    servers_before = {role: stack_module.tree_cpu_seconds(pid) for role, pid in roles.items()}
     await asyncio.sleep(max(0.0, stop_at - now()))
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_after = cpu_times()
+    servers_cpu = {
+        role: stack_module.tree_cpu_seconds(pid) - servers_before[role]
+        for role, pid in roles.items()
+    }
     await asyncio.gather(*tasks)
     await session.close()
 
@@ -261,6 +265,8 @@ async def run_level(
         generator_cpu_s=(usage_after.ru_utime + usage_after.ru_stime)
         - (usage_before.ru_utime + usage_before.ru_stime),
         machine_busy=(cpu_after[0] - cpu_before[0]) / max(1.0, cpu_after[1] - cpu_before[1]),
+        servers_cpu=servers_cpu,
+        end=warmup + duration,
     )
 
 
@@ -282,14 +288,29 @@ def _round(value):
     return None if value is None else round(value, 2)
 
 
-def summarise(records, *, concurrency, duration, post_rate, generator_cpu_s, machine_busy) -> dict:
+def summarise(
+    records,
+    *,
+    concurrency,
+    duration,
+    post_rate,
+    generator_cpu_s,
+    machine_busy,
+    servers_cpu=None,
+    end=float("inf"),
+) -> dict:
     all_ms = [r.ms for r in records]
     errors = [r for r in records if not 200 <= r.status < 300]
     kinds: dict[str, int] = {}
     for r in errors:
         key = f"{r.op}:{r.status or r.error}"
         kinds[key] = kinds.get(key, 0) + 1
-    posted = sum(1 for r in records if r.op == "post" and r.status == 201)
+    # Sustained rate: tweets whose 201 arrived inside the measured window (a post offered at
+    # a fixed rate but answered after the window does not count).
+    posted = sum(
+        1 for r in records if r.op == "post" and r.status == 201 and r.started + r.ms / 1000 <= end
+    )
+    offered_posts = sum(1 for r in records if r.op == "post")
     per_second: dict[int, dict] = {}
     for r in records:
         second = per_second.setdefault(int(r.started), {"ok": 0, "errors": 0})
@@ -306,10 +327,22 @@ def summarise(records, *, concurrency, duration, post_rate, generator_cpu_s, mac
         "errors": len(errors),
         "error_kinds": kinds,
         "tweets_per_s": round(posted / duration, 1),
+        "posts_started_per_s": round(offered_posts / duration, 1),
         "post_rate_target": post_rate or None,
         "ops": {op: _stats([r for r in records if r.op == op]) for op in OPS},
         "generator_cpu_percent_of_one_core": round(100 * generator_cpu_s / duration, 1),
         "machine_cpu_busy_percent": round(100 * machine_busy, 1),
+        # CPU of the processes this run started (app server with its workers, PgBouncer, the
+        # job worker): per request it hardly moves with what else the machine is doing.
+        "server_cpu_percent_of_one_core": {
+            role: round(100 * seconds / duration, 1)
+            for role, seconds in (servers_cpu or {}).items()
+        },
+        "app_cpu_ms_per_request": (
+            round(1000 * servers_cpu["app"] / len(records), 2)
+            if servers_cpu and "app" in servers_cpu and records
+            else None
+        ),
         "per_second": per_second,
     }
 
@@ -353,7 +386,9 @@ def print_run(run: dict) -> None:
         f"{run['error_kinds'] or ''}  tweets/s={run['tweets_per_s']}  "
         f"post p99={ops['post']['p99_ms']}  "
         f"generator CPU={run['generator_cpu_percent_of_one_core']}% of a core  "
-        f"machine busy={run['machine_cpu_busy_percent']}%",
+        f"machine busy={run['machine_cpu_busy_percent']}%  "
+        f"servers CPU={run['server_cpu_percent_of_one_core']}  "
+        f"app CPU/request={run['app_cpu_ms_per_request']} ms",
         flush=True,
     )
 

@@ -53,6 +53,34 @@ def require_free(port: int) -> None:
         raise RuntimeError(f"127.0.0.1:{port} is already in use; stop what listens there first")
 
 
+# The children started by the context managers below, by role (read by bench/load.py to
+# measure the server's own CPU time).
+STARTED: dict[str, subprocess.Popen] = {}
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """Return the user + system CPU seconds of a process and all its living descendants."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
 def wait_for_port(host: str, port: int, *, timeout: float = 30.0, proc=None) -> None:
     """Wait until something accepts TCP connections on host:port."""
     deadline = time.monotonic() + timeout
@@ -158,6 +186,7 @@ def pgbouncer(
             for path in workdir.iterdir():
                 shutil.chown(path, "postgres", "postgres")
         proc = subprocess.Popen([PGBOUNCER, str(ini)], stdin=subprocess.DEVNULL, **_as_postgres())
+        STARTED["pgbouncer"] = proc
         try:
             wait_for_port("127.0.0.1", port, proc=proc)
             yield workdir
@@ -244,7 +273,7 @@ def collectstatic(env: dict) -> None:
 @contextlib.contextmanager
 def app_server(
     *,
-    server: str = "gunicorn",
+    server: str = "granian",
     port: int = 8000,
     database_url: str,
     workers: int = 2,
@@ -258,6 +287,7 @@ def app_server(
     collectstatic(env)
     command = server_command(server, port=port, workers=workers, threads=threads)
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+    STARTED["app"] = proc
     try:
         wait_for_port("127.0.0.1", port, proc=proc, timeout=60)
         yield proc
@@ -276,6 +306,7 @@ def db_worker(*, database_url: str):
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
     )
+    STARTED["worker"] = proc
     try:
         yield proc
     finally:
@@ -286,7 +317,7 @@ def db_worker(*, database_url: str):
 def stack(
     *,
     database: str,
-    server: str = "gunicorn",
+    server: str = "granian",
     port: int = 8000,
     pg_port: int = 5432,
     bouncer_port: int = 6432,
@@ -319,7 +350,7 @@ def stack(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="tc_seed")
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="granian")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--bouncer-port", type=int, default=6432)

@@ -81,6 +81,10 @@ def database_from_url(url: str) -> dict:
     return config
 
 
+# After a connection-level failure, answer 503 at once for this many seconds instead of
+# waiting on the database again (twitterclone.middleware); 0 turns it off.
+DATABASE_UNAVAILABLE_BACKOFF = float(os.environ.get("DB_UNAVAILABLE_BACKOFF", "0"))
+
 DATABASES = (
     {"default": database_from_url(os.environ["DATABASE_URL"])}
     if "DATABASE_URL" in os.environ

@@ -36,6 +36,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = (
     os.environ.get("DB_CONN_HEALTH_CHECKS", "true") == "true"
 )
 
+# A connection failure holds requests off the database for a second (503 at once).
+DATABASE_UNAVAILABLE_BACKOFF = float(os.environ.get("DB_UNAVAILABLE_BACKOFF", "1"))
+
 # Throttle counters in one place for every worker process.
 if API_THROTTLING and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     raise ImproperlyConfigured(

@@ -3,7 +3,7 @@
 Real failures, no mocks: the connection settings point at a closed port or at a socket that
 accepts and never answers, or the pool is shrunk to one connection that another thread holds.
 Each test restores the settings and drops the pool it made, so the next test gets the real
-database again.
+database again. The breaker (off in the test settings) is switched on where it is tested.
 """
 
 import contextlib
@@ -12,11 +12,18 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.services import user_register
-from twitterclone.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE
+from twitterclone.middleware import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE,
+    breaker_close,
+    breaker_is_open,
+    is_database_unavailable,
+)
 from twitterclone.tests.api_helpers import bearer_client
 
 # A guard against hanging, not a benchmark: each case sets timeouts of about one second.
@@ -121,3 +128,47 @@ def test_pool_exhausted_answers_503_after_pool_timeout(monkeypatch, alice):
             holder.join()
         # The connection is back in the pool: the next request gets it.
         assert APIClient().get("/api/v1/users/alice").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connection_failure_opens_breaker_that_answers_503_without_the_database(
+    monkeypatch, settings, alice
+):
+    settings.DATABASE_UNAVAILABLE_BACKOFF = 0.5
+    try:
+        with database_settings(
+            monkeypatch, pool={"timeout": 1}, HOST="127.0.0.1", PORT=closed_port()
+        ):
+            assert_api_503(timed_get(APIClient(), "/api/v1/users/alice"))
+        assert breaker_is_open()
+        # The database is back, but for the backoff the answer comes without trying it.
+        with CaptureQueriesContext(connection) as queries:
+            assert_api_503(APIClient().get("/api/v1/users/alice"))
+            assert APIClient().get("/@alice").status_code == 503
+        assert len(queries) == 0
+        while breaker_is_open():
+            time.sleep(0.05)
+        assert APIClient().get("/api/v1/users/alice").status_code == 200
+    finally:
+        breaker_close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_error_on_a_working_connection_answers_503_without_opening_breaker(settings, alice):
+    settings.DATABASE_UNAVAILABLE_BACKOFF = 30
+    other = connections.create_connection("default")
+    try:
+        other.connect()
+        # A real statement timeout (SQLSTATE 57014): the connection still works afterwards.
+        with other.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 1")
+            with pytest.raises(OperationalError) as caught:
+                cursor.execute("SELECT pg_sleep(1)")
+        assert is_database_unavailable(caught.value)
+        assert not breaker_is_open()
+        with other.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")  # the connection goes back to the pool
+    finally:
+        other.close()
+        breaker_close()
+    assert APIClient().get("/api/v1/users/alice").status_code == 200
