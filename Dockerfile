@@ -1,4 +1,5 @@
-# Production image: the same app with production settings, served by gunicorn.
+# Production image: the same app with production settings, served by granian
+# (deploy/serve.sh; gunicorn.conf.py is the measured alternative).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -11,10 +12,9 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs settings that import cleanly; real values come at run time.
 RUN DATABASE_URL=postgres://build@localhost/build DJANGO_SECRET_KEY=build \
-    DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+    DJANGO_ALLOWED_HOSTS=localhost REDIS_URL=redis://build python manage.py collectstatic --noinput
 
 RUN useradd --create-home app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "twitterclone.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--workers", "2", "--threads", "4", "--timeout", "30"]
+CMD ["sh", "deploy/serve.sh"]

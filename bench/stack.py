@@ -235,27 +235,8 @@ def server_command(server: str, *, port: int, workers: int, threads: int) -> lis
             "twitterclone.wsgi:application",
         ]
     if server == "granian":
-        return [
-            str(ROOT / ".venv" / "bin" / "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            str(threads),
-            "--backlog",
-            "4096",
-            "--http",
-            "1",
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "twitterclone.wsgi:application",
-        ]
+        # The production command itself; its knobs come from the environment (app_server).
+        return ["sh", str(ROOT / "deploy" / "serve.sh")]
     raise ValueError(f"unknown server {server!r}")
 
 
@@ -286,6 +267,12 @@ def app_server(
     env = app_environment(database_url=database_url, threads=threads, extra=extra_env)
     collectstatic(env)
     command = server_command(server, port=port, workers=workers, threads=threads)
+    env.update(
+        PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        WEB_HOST="127.0.0.1",
+        WEB_PORT=str(port),
+        WEB_WORKERS=str(workers),
+    )
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     STARTED["app"] = proc
     try:

@@ -1,0 +1,17 @@
+#!/bin/sh
+# The production app server: granian serving the WSGI app, chosen by measurement against
+# gunicorn (docs/performance.md "Concurrency and serving"; gunicorn.conf.py is the measured
+# alternative). Every knob comes from the environment; the defaults are for 2 cores.
+# Used by the Dockerfile, docker-compose.yml and bench/stack.py.
+set -eu
+exec granian --interface wsgi \
+    --host "${WEB_HOST:-0.0.0.0}" --port "${WEB_PORT:-8000}" \
+    --workers "${WEB_WORKERS:-2}" \
+    --blocking-threads "${WEB_THREADS:-4}" \
+    --backlog "${WEB_BACKLOG:-4096}" \
+    --http 1 --no-ws \
+    --http1-header-read-timeout "${WEB_HEADER_READ_TIMEOUT_MS:-30000}" \
+    --respawn-failed-workers \
+    --workers-kill-timeout "${WEB_KILL_TIMEOUT:-30}" \
+    --log-level "${WEB_LOG_LEVEL:-warning}" \
+    twitterclone.wsgi:application
