@@ -223,7 +223,7 @@ class ChoiceFilter(SimpleListFilter):
 class HiddenFilter(ChoiceFilter):
     title = "hidden"
     parameter_name = "hidden"
-    # "Yes" is served by idx_tweets_hidden (moderation/migrations/0003).
+    # "Yes" is served by idx_tweets_hidden (tweets/migrations/0009).
     choices_q = [("yes", "Yes", Q(is_hidden=True)), ("no", "No", Q(is_hidden=False))]
 
 
@@ -249,7 +249,7 @@ class RetweetFilter(ChoiceFilter):
 class MediaFilter(ChoiceFilter):
     title = "has media"
     parameter_name = "media"
-    # "Yes" is served by idx_tweets_media (moderation/migrations/0003).
+    # "Yes" is served by idx_tweets_media (tweets/migrations/0009).
     choices_q = [("yes", "Yes", ~Q(media_urls=[])), ("no", "No", Q(media_urls=[]))]
 
 

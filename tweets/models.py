@@ -77,6 +77,14 @@ class Tweet(models.Model):
             ),
             # Serves explore (newest visible tweets) and the trending window, newest first.
             models.Index(F("created_at").desc(), F("id").desc(), name="idx_tweets_created"),
+            # Serves the moderation admin's "hidden" filter: the few hidden tweets, newest first
+            # (otherwise a walk of idx_tweets_created through every row for a handful).
+            models.Index(
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(is_hidden=True),
+                name="idx_tweets_hidden",
+            ),
             # Serves hashtag pages: hashtags @> ARRAY['tag'].
             GinIndex(fields=["hashtags"], name="idx_tweets_hashtags"),
             # Serves mentions of a user: mentions @> ARRAY[user_id].
