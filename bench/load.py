@@ -362,8 +362,8 @@ def plot(runs: list[dict], path: Path, title: str) -> None:
     left.set_xscale("log")
     left.set_xticks(xs, [str(x) for x in xs])
     left.set_xlabel("concurrent connections (closed loop)")
-    left.set_ylabel("latency (ms)")
-    left.set_ylim(bottom=0)
+    left.set_yscale("log")  # closed loop: latency grows about linearly with concurrency
+    left.set_ylabel("latency (ms, log scale)")
     right = left.twinx()
     right.plot(xs, [run["rps"] for run in runs], "kD-", label="throughput")
     right.set_ylabel("requests / s")

@@ -286,13 +286,17 @@ def app_server(
 def db_worker(*, database_url: str):
     """Run one `manage.py db_worker` (fan-out jobs) for the block, straight to PostgreSQL."""
     env = app_environment(database_url=database_url, threads=2)
+    # One line per job is noise next to the load numbers; it goes to a log file instead.
+    log = open(Path(tempfile.gettempdir()) / "tc-db-worker.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(PYTHON), "manage.py", "db_worker"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
+    log.close()  # the child keeps its own descriptor
     STARTED["worker"] = proc
     try:
         yield proc
