@@ -1,5 +1,6 @@
 """Reads for tweets. Every query here goes through `tweet_visible_q`, the one rule."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -111,8 +112,18 @@ def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
 
 def tweet_get_visible(*, viewer: Viewer, tweet_id: int) -> Tweet:
     """Return tweet `tweet_id` if `viewer` may see it; raise Tweet.DoesNotExist otherwise."""
-    queryset = Tweet.objects.filter(pk=tweet_id).visible_to(viewer)
-    return _with_related(queryset, viewer=viewer).get()
+    tweet = _visible_tweets(viewer=viewer, ids=[tweet_id]).get(tweet_id)
+    if tweet is None:
+        raise Tweet.DoesNotExist
+    return tweet
+
+
+# A user's newest tweets from idx_tweets_user_created; the page query then applies the rule.
+USER_KEYS_SQL = """
+    SELECT created_at, id FROM tweets
+    WHERE user_id = %(user_id)s {replies} {before}
+    ORDER BY created_at DESC, id DESC LIMIT %(count)s
+"""
 
 
 def tweets_of_user(
@@ -129,10 +140,18 @@ def tweets_of_user(
     """
     if not user_content_visible(viewer=viewer, user=user):
         raise User.DoesNotExist
-    queryset = Tweet.objects.filter(user_id=user.pk).visible_to(viewer)
-    if not include_replies:
-        queryset = queryset.filter(reply_to__isnull=True)
-    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+    replies = "" if include_replies else "AND reply_to_tweet_id IS NULL"
+
+    def keys_of(before: Key | None, count: int) -> list[Key]:
+        params = {"user_id": user.pk, "count": count}
+        if before is not None:
+            params.update(before_at=before[0], before_id=before[1])
+        sql = USER_KEYS_SQL.format(replies=replies, before=_before_sql(before, "id"))
+        with connection.cursor() as db:
+            db.execute(sql, params)
+            return db.fetchall()
+
+    return _page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)
 
 
 # Home timeline (DESIGN "Timelines"): materialised rows at or after the horizon, celebrities
@@ -316,18 +335,37 @@ def timeline_home(*, viewer: User, cursor: str | None = None, limit: int = 20) -
     one query; a page short after filtering fetches more candidates. Two queries per page in
     the common case, whatever the follow count; a timeline not built yet is built first.
     """
+
+    def keys_of(before: Key | None, count: int) -> list[Key]:
+        try:
+            return _home_keys(owner_id=viewer.pk, before=before, count=count)
+        except _NotBuilt:
+            from .services import timeline_rebuild  # a read that must write: the first one
+
+            timeline_rebuild(owner_id=viewer.pk)
+            return _home_keys(owner_id=viewer.pk, before=before, count=count)
+
+    return _page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)
+
+
+def _page_from_keys(
+    *,
+    viewer: Viewer,
+    keys_of: Callable[[Key | None, int], list[Key]],
+    cursor: str | None,
+    limit: int,
+) -> Page:
+    """Return a page of the tweets whose keys `keys_of(before, count)` gives, newest first.
+
+    The keys are candidates; the compiled page query applies the visibility rule to them in
+    one query. A page short after filtering asks for more keys; it never repeats or skips.
+    """
     limit = limit_clean(limit)
     before = cursor_decode(cursor) if cursor else None
     items: list[Tweet] = []
     item_keys: list[Key] = []
     for _ in range(MAX_FILL_ROUNDS):
-        try:
-            keys = _home_keys(owner_id=viewer.pk, before=before, count=limit + 1)
-        except _NotBuilt:
-            from .services import timeline_rebuild  # a read that must write: the first one
-
-            timeline_rebuild(owner_id=viewer.pk)
-            keys = _home_keys(owner_id=viewer.pk, before=before, count=limit + 1)
+        keys = keys_of(before, limit + 1)
         visible = _visible_tweets(viewer=viewer, ids=[pk for _, pk in keys])
         for key in keys:
             if key[1] in visible:
