@@ -13,7 +13,6 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin import SimpleListFilter
 from django.contrib.auth.models import Permission
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
@@ -23,11 +22,16 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from tweets.models import PLAIN_RETWEET, Report, Tweet
-from tweets.selectors import CONTENT_VECTOR, SEARCH_PLANNER_SETTINGS
+from tweets.selectors import (
+    CONTENT_VECTOR,
+    SEARCH_PLANNER_SETTINGS,
+    tweet_search_q,
+    tweets_search_newest,
+)
 
 from . import services
 from .models import AuditLogEntry
-from .paginator import CappedCountPaginator
+from .paginator import COUNT_CAP, CappedCountPaginator
 
 # Admin actions and bulk deletes handle at most this many rows (also with "select all").
 MAX_ACTION_ROWS = 500
@@ -329,12 +333,19 @@ class TweetAdmin(FastChangeListMixin, admin.ModelAdmin):
             return response.render() if hasattr(response, "render") else response
 
     def get_search_results(self, request, queryset, search_term):
-        """Full-text search in the form idx_tweets_content_fts indexes (tweets.selectors)."""
+        """Full-text search through tweets.selectors.tweets_search_newest (recency windows).
+
+        In the list's own order (newest first) the matches are the COUNT_CAP + 1 newest: all a
+        capped count and its pages can show. Sorted by another column, every match is a row.
+        """
         term = search_term.strip()
         if not term or "\x00" in term:
             return queryset, False
-        matching = SearchQuery(term, config="english", search_type="websearch")
-        return queryset.alias(content_vector=CONTENT_VECTOR).filter(content_vector=matching), False
+        if tuple(queryset.query.order_by) not in {("-created_at", "-id"), ("-created_at", "-pk")}:
+            matching = queryset.alias(content_vector=CONTENT_VECTOR)
+            return matching.filter(tweet_search_q(query=term)), False
+        newest = tweets_search_newest(queryset=queryset, query=term, count=COUNT_CAP + 1)
+        return queryset.filter(pk__in=newest), False
 
     def save_model(self, request, obj, form, change) -> None:
         if "is_hidden" in form.changed_data:

@@ -2,7 +2,8 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import pairwise
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -13,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
@@ -25,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Collate, Lower
 from django.db.models.query import get_related_populators
+from django.utils import timezone
 
 from accounts.models import User
 from social.selectors import Viewer, content_visible_q, user_content_visible, user_listed_q
@@ -508,7 +511,92 @@ def hashtags_trending(*, hours: int = 3, limit: int = 10) -> list[TrendingTag]:
 # The expression idx_tweets_content_fts indexes: a query must repeat it exactly to use it.
 CONTENT_VECTOR = SearchVector("content", config="english")
 MAX_QUERY_LENGTH = 100
-SEARCH_PLANNER_SETTINGS = "SET LOCAL min_parallel_index_scan_size = '1TB'"
+# For the one search statement (one round trip), as its transaction's settings:
+# - no JIT: the later windows' sorts give the statement a large total cost though they rarely
+#   run, and compiling it took 0.9 s against a 90 ms search;
+# - no parallel plans: a Parallel Append would not run the windows in order, and on a busy
+#   machine starting workers costs more (5-15 ms a Gather) than the bitmap scans they share;
+# - nested loops only: every join is a key lookup for at most a few thousand matches, but the
+#   planner guesses ~3,300 for any word outside its statistics and then hashed all 100,000
+#   users (20 ms seq scan) for a rare word's 861 matches.
+SEARCH_PLANNER_SETTINGS = (
+    "SELECT set_config('jit', 'off', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
+)
+# Recency windows, newest first, measured back from the page's upper end (the cursor, or now):
+# 6 hours, then 4 times wider each until the last holds `count` matches of a word with
+# SEARCH_WINDOW_ROWS a day (about 0.02 % of tweets at 110,000 tweets a day).
+SEARCH_FIRST_WINDOW = timedelta(hours=6)
+SEARCH_WINDOW_ROWS = 25
+
+
+def _search_windows(count: int) -> list[timedelta]:
+    """Return the windows for the `count` newest matches: 6 h and 1 d for a page of 20."""
+    windows = [SEARCH_FIRST_WINDOW]
+    while windows[-1] < timedelta(days=max(1, count / SEARCH_WINDOW_ROWS)):
+        windows.append(windows[-1] * 4)
+    return windows
+
+
+# Sorting by this instead of created_at keeps PostgreSQL from walking idx_tweets_created.
+_NOT_INDEXED_CREATED_AT = ExpressionWrapper(
+    F("created_at") + Value(timedelta(0)), output_field=DateTimeField()
+)
+
+
+def tweet_search_q(*, query: str) -> Q:
+    """Match the tweets whose text matches `query` (web-search syntax), on the indexed vector.
+
+    The queryset must alias CONTENT_VECTOR as `content_vector` (tweets_search_newest does).
+    """
+    return Q(content_vector=SearchQuery(query, config="english", search_type="websearch"))
+
+
+def tweets_search_newest(
+    *, queryset: QuerySet, query: str, count: int, before: Key | None = None
+) -> QuerySet:
+    """Return a subquery of the ids of the `count` newest tweets of `queryset` matching `query`.
+
+    Only tweets older than `before` (a keyset cursor's key), if given. `queryset` carries its
+    own filters (the visibility rule for tweets_search, the list filters in the admin).
+
+    One statement: a UNION ALL of the search over recency windows (the last 6 hours before
+    the upper end, the rest of that day, for more rows also 4, 16... days, then all older),
+    each newest first and LIMITed, the whole LIMITed. A plain Append runs a window only while
+    the rows so far are fewer than `count`; the windows are disjoint and each in order, so
+    the ids are the `count` newest matches. In the first window the planner walks
+    idx_tweets_created for a common word (stops after a page) or BitmapAnds
+    idx_tweets_content_fts with the window's range of idx_tweets_created (no to_tsvector per
+    row, no fetching every match to sort it). A later window runs only when the word had
+    fewer than `count` matches in the windows before it, so it is not common there: its rows
+    come from the full-text index and are sorted, never a walk (which, for a word rarer than
+    the planner thinks, reads the whole window through to_tsvector: 45 s for an absent word
+    at 10 M tweets). The last window is wide enough that all older matches are sorted only
+    for a word with fewer than about SEARCH_WINDOW_ROWS matches a day in it.
+    """
+    matching = queryset.alias(content_vector=CONTENT_VECTOR).filter(tweet_search_q(query=query))
+    if before is None:
+        upper = timezone.now()
+    else:
+        upper = before[0]
+        # The plain bound lets the index seek; the row comparison breaks ties by id.
+        matching = matching.filter(
+            Q(created_at__lt=before[0]) | Q(created_at=before[0], id__lt=before[1]),
+            created_at__lte=before[0],
+        )
+    bounds = [upper - window for window in _search_windows(count)]
+    ranges = [Q(created_at__gte=bounds[0])]
+    ranges += [Q(created_at__gte=low, created_at__lt=high) for high, low in pairwise(bounds)]
+    ranges.append(Q(created_at__lt=bounds[-1]))
+    newest_first = [F("created_at").desc(), F("id").desc()]
+    sorted_first = [_NOT_INDEXED_CREATED_AT.desc(), F("id").desc()]
+    branches = [
+        matching.filter(window).order_by(*(sorted_first if n else newest_first)).values("pk")
+        for n, window in enumerate(ranges)
+    ]
+    branches = [branch[:count] for branch in branches]
+    return branches[0].union(*branches[1:], all=True)[:count]
 
 
 def tweets_search(
@@ -517,21 +605,18 @@ def tweets_search(
     """Return a page of visible tweets matching `query` (web-search syntax), newest first.
 
     `query` reads like a search box: words, "a phrase", or, -word (websearch_to_tsquery, which
-    never fails on syntax). Stop words alone ("the") match nothing.
+    never fails on syntax). Stop words alone ("the") match nothing. One query for the page:
+    the newest matches the viewer may see (tweets_search_newest), then their cards.
     """
+    limit = limit_clean(limit)
+    before = cursor_decode(cursor) if cursor else None
     if "\x00" in query:
         return Page()  # PostgreSQL refuses NUL in text; no tweet can contain it
-    matching = SearchQuery(query, config="english", search_type="websearch")
-    queryset = (
-        Tweet.objects.alias(content_vector=CONTENT_VECTOR)
-        .filter(content_vector=matching)
-        .visible_to(viewer)
+    newest = tweets_search_newest(
+        queryset=Tweet.objects.visible_to(viewer), query=query, count=limit + 1, before=before
     )
+    queryset = Tweet.objects.filter(pk__in=newest)
     with transaction.atomic(), connection.cursor() as db:
-        # The planner walks idx_tweets_created newest first for common words and scans
-        # idx_tweets_content_fts for rare ones. Near the crossover it picked a *parallel* walk,
-        # 3x slower than a serial one (measured at 10 M tweets: 340 vs 110 ms). Parallel
-        # bitmap scans stay allowed: they are what makes the GIN plan win for rare words.
         db.execute(SEARCH_PLANNER_SETTINGS)
         return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
 

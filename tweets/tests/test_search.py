@@ -5,9 +5,14 @@ accounts are listed only to those who may see them; blocked and suspended accoun
 """
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
+from django.utils import timezone as django_timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from accounts.models import Privacy
@@ -345,7 +350,13 @@ def _plan(run) -> str:
 
 
 def test_tweet_search_can_use_the_full_text_index(author, anonymous):
+    # Enough recent tweets that the recency windows (ranges of idx_tweets_created) are not
+    # more selective than the word, as at scale.
+    for n in range(60):
+        post(author, f"filler {n}")
     post(author, "indexed words")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tweets")
 
     plan = _plan(lambda: selectors.tweets_search(viewer=anonymous, query="indexed"))
 
@@ -359,3 +370,115 @@ def test_user_search_can_use_the_name_prefix_indexes(anonymous):
 
     assert "idx_users_username_prefix" in plan
     assert "idx_users_display_name_prefix" in plan
+
+
+# Recency windows (tweets_search_newest): pages stay exact across the windows' bounds.
+
+HOUR = timedelta(hours=1)
+# Ages straddling the bounds for a page (6 h, 1 d) and for longer lists (4 d, 16 d...).
+AGES = [
+    timedelta(0),
+    HOUR,
+    6 * HOUR - timedelta(microseconds=1),
+    6 * HOUR,
+    6 * HOUR + timedelta(microseconds=1),
+    12 * HOUR,
+    24 * HOUR,
+    25 * HOUR,
+    4 * 24 * HOUR,
+    17 * 24 * HOUR,
+    70 * 24 * HOUR,
+    400 * 24 * HOUR,
+]
+
+
+def _aged(author, content: str, age: timedelta, now) -> Tweet:
+    tweet = post(author, content)
+    # Pinned timestamps (as twitterclone/tests/test_pagination.py): the service stamps now.
+    Tweet.objects.filter(pk=tweet.pk).update(created_at=now - age)
+    tweet.created_at = now - age
+    return tweet
+
+
+def _all_pages(viewer, query: str, limit: int) -> list[int]:
+    seen, cursor = [], None
+    for _ in range(100):
+        page = selectors.tweets_search(viewer=viewer, query=query, cursor=cursor, limit=limit)
+        seen += [tweet.pk for tweet in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
+    raise AssertionError("paging did not end")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ages=st.lists(st.sampled_from(AGES), min_size=0, max_size=14),
+    matching=st.lists(st.booleans(), min_size=14, max_size=14),
+    limit=st.integers(min_value=1, max_value=4),
+)
+def test_pages_across_the_windows_are_every_match_newest_first_once(ages, matching, limit):
+    with transaction.atomic():
+        author = user_create()
+        now = django_timezone.now()
+        tweets = [
+            _aged(author, "window word" if match else "other text", age, now)
+            for age, match in zip(ages, matching, strict=False)
+        ]
+        expected = sorted(
+            (t for t, match in zip(tweets, matching, strict=False) if match),
+            key=lambda t: (t.created_at, t.pk),
+            reverse=True,
+        )
+
+        assert _all_pages(AnonymousUser(), "window", limit) == [t.pk for t in expected]
+        transaction.set_rollback(True)
+
+
+def test_tweets_the_viewer_may_not_see_do_not_take_a_pages_places(author):
+    now = django_timezone.now()
+    locked = user_create(privacy=Privacy.PRIVATE)
+    for n in range(25):  # the newest window holds more than a page, all private
+        _aged(locked, f"marmot {n}", timedelta(minutes=n), now)
+    older = [_aged(author, "marmot old", age, now) for age in (7 * HOUR, 3 * 24 * HOUR)]
+    hidden = _aged(author, "marmot hidden", 2 * HOUR, now)
+    Tweet.objects.filter(pk=hidden.pk).update(is_hidden=True)
+
+    page = selectors.tweets_search(viewer=AnonymousUser(), query="marmot", limit=1)
+    rest = _all_pages(AnonymousUser(), "marmot", 1)
+
+    assert [t.pk for t in page.items] == [older[0].pk]
+    assert rest == [older[0].pk, older[1].pk]
+    assert len(_all_pages(locked, "marmot", 20)) == 25 + 2
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_tweets_exactly_on_a_window_bound_and_ties_are_paged_once(author, limit):
+    now = django_timezone.now()
+    newest = _aged(author, "tied word", timedelta(0), now)
+    # Exactly 6 h and 1 d older than the newest: the bounds of the windows a page after it
+    # (whose upper end is its cursor, the newest's key) searches.
+    tied = [_aged(author, "tied word", age, now) for age in [6 * HOUR] * 3 + [24 * HOUR] * 2]
+    oldest = _aged(author, "tied word", 30 * 24 * HOUR, now)
+    expected = [newest, *sorted(tied, key=lambda t: (t.created_at, t.pk), reverse=True), oldest]
+
+    assert _all_pages(AnonymousUser(), "tied", limit) == [t.pk for t in expected]
+
+
+def test_admin_search_matches_are_the_newest_and_pages_follow_them(author):
+    from moderation.admin import TweetAdmin
+    from moderation.paginator import COUNT_CAP
+
+    now = django_timezone.now()
+    old = _aged(author, "heron old", 40 * 24 * HOUR, now)
+    recent = [_aged(author, f"heron {n}", n * HOUR, now) for n in range(3)]
+    newest_first = Tweet.objects.order_by("-created_at", "-id")
+
+    found, _ = TweetAdmin(Tweet, None).get_search_results(None, newest_first, "heron")
+    by_likes, _ = TweetAdmin(Tweet, None).get_search_results(
+        None, Tweet.objects.order_by("-like_count"), "heron"
+    )
+
+    assert [t.pk for t in found] == [t.pk for t in recent] + [old.pk]
+    assert COUNT_CAP + 1 > found.count() == by_likes.count() == 4
+    assert "UNION ALL" in str(found.query) and "UNION ALL" not in str(by_likes.query)
