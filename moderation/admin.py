@@ -345,7 +345,7 @@ class TweetAdmin(FastChangeListMixin, admin.ModelAdmin):
             matching = queryset.alias(content_vector=CONTENT_VECTOR)
             return matching.filter(tweet_search_q(query=term)), False
         newest = tweets_search_newest(queryset=queryset, query=term, count=COUNT_CAP + 1)
-        return queryset.filter(pk__in=newest), False
+        return queryset.filter(newest), False
 
     def save_model(self, request, obj, form, change) -> None:
         if "is_hidden" in form.changed_data:

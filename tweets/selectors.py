@@ -7,6 +7,7 @@ from itertools import pairwise
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -553,10 +555,23 @@ def tweet_search_q(*, query: str) -> Q:
     return Q(content_vector=SearchQuery(query, config="english", search_type="websearch"))
 
 
+class _IdAmong(Func):
+    """`id = ANY(ARRAY(subquery))`: the subquery runs once, as an InitPlan, before the joins.
+
+    As `id IN (subquery)` the planner costed the page's joins with the windows' (large, rarely
+    spent) cost included, and at that size it found a nested loop over all 100,000 users as
+    good as a primary-key lookup (paths within 1 % are equal): 440 ms instead of 90.
+    """
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
 def tweets_search_newest(
     *, queryset: QuerySet, query: str, count: int, before: Key | None = None
-) -> QuerySet:
-    """Return a subquery of the ids of the `count` newest tweets of `queryset` matching `query`.
+) -> Func:
+    """Return a condition matching the `count` newest tweets of `queryset` matching `query`.
 
     Only tweets older than `before` (a keyset cursor's key), if given. `queryset` carries its
     own filters (the visibility rule for tweets_search, the list filters in the admin).
@@ -596,7 +611,8 @@ def tweets_search_newest(
         for n, window in enumerate(ranges)
     ]
     branches = [branch[:count] for branch in branches]
-    return branches[0].union(*branches[1:], all=True)[:count]
+    newest = branches[0].union(*branches[1:], all=True)[:count]
+    return _IdAmong(F("pk"), ArraySubquery(newest))
 
 
 def tweets_search(
@@ -615,7 +631,7 @@ def tweets_search(
     newest = tweets_search_newest(
         queryset=Tweet.objects.visible_to(viewer), query=query, count=limit + 1, before=before
     )
-    queryset = Tweet.objects.filter(pk__in=newest)
+    queryset = Tweet.objects.filter(newest)
     with transaction.atomic(), connection.cursor() as db:
         db.execute(SEARCH_PLANNER_SETTINGS)
         return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
