@@ -341,7 +341,9 @@ class TweetAdmin(FastChangeListMixin, admin.ModelAdmin):
         term = search_term.strip()
         if not term or "\x00" in term:
             return queryset, False
-        if tuple(queryset.query.order_by) not in {("-created_at", "-id"), ("-created_at", "-pk")}:
+        # The changelist may repeat its ordering ("-created_at", "-id", "-created_at", "-id").
+        newest_first = {("-created_at", "-id"), ("-created_at", "-pk")}
+        if tuple(queryset.query.order_by[:2]) not in newest_first:
             matching = queryset.alias(content_vector=CONTENT_VECTOR)
             return matching.filter(tweet_search_q(query=term)), False
         newest = tweets_search_newest(queryset=queryset, query=term, count=COUNT_CAP + 1)
