@@ -72,6 +72,18 @@ class FastChangeListMixin:
         self.message_user(request, f"{done}: {succeeded} of {len(rows)}.", messages.SUCCESS)
 
 
+def moderation_action(service, *, target: str, description: str, done: str):
+    """Return an admin action calling `service(moderator=..., <target>=row)` for each row."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        modeladmin._run(
+            request, queryset, lambda row: service(moderator=request.user, **{target: row}), done
+        )
+
+    return action
+
+
 # Users
 
 
@@ -169,41 +181,27 @@ class UserAdmin(FastChangeListMixin, admin.ModelAdmin):
             user_permissions=list(data["user_permissions"]),
         )
 
-    @admin.action(description="Verify selected users", permissions=["change"])
-    def verify(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda u: services.user_verify(moderator=request.user, user=u),
-            "Verified",
-        )
+    verify = moderation_action(
+        services.user_verify, target="user", description="Verify selected users", done="Verified"
+    )
 
-    @admin.action(description="Unverify selected users", permissions=["change"])
-    def unverify(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda u: services.user_unverify(moderator=request.user, user=u),
-            "Unverified",
-        )
+    unverify = moderation_action(
+        services.user_unverify,
+        target="user",
+        description="Unverify selected users",
+        done="Unverified",
+    )
 
-    @admin.action(description="Suspend selected users", permissions=["change"])
-    def suspend(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda u: services.user_suspend(moderator=request.user, user=u),
-            "Suspended",
-        )
+    suspend = moderation_action(
+        services.user_suspend, target="user", description="Suspend selected users", done="Suspended"
+    )
 
-    @admin.action(description="Unsuspend selected users", permissions=["change"])
-    def unsuspend(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda u: services.user_unsuspend(moderator=request.user, user=u),
-            "Unsuspended",
-        )
+    unsuspend = moderation_action(
+        services.user_unsuspend,
+        target="user",
+        description="Unsuspend selected users",
+        done="Unsuspended",
+    )
 
 
 # Tweets
@@ -381,23 +379,13 @@ class TweetAdmin(FastChangeListMixin, admin.ModelAdmin):
         for tweet in queryset[:MAX_ACTION_ROWS]:
             services.tweet_delete(moderator=request.user, tweet=tweet)
 
-    @admin.action(description="Hide selected tweets", permissions=["change"])
-    def hide(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda t: services.tweet_hide(moderator=request.user, tweet=t),
-            "Hidden",
-        )
+    hide = moderation_action(
+        services.tweet_hide, target="tweet", description="Hide selected tweets", done="Hidden"
+    )
 
-    @admin.action(description="Unhide selected tweets", permissions=["change"])
-    def unhide(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda t: services.tweet_unhide(moderator=request.user, tweet=t),
-            "Unhidden",
-        )
+    unhide = moderation_action(
+        services.tweet_unhide, target="tweet", description="Unhide selected tweets", done="Unhidden"
+    )
 
 
 # Reports
@@ -458,32 +446,23 @@ class ReportAdmin(FastChangeListMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # closed, never deleted: the audit log points at them
 
-    @admin.action(description="Resolve and hide the tweet", permissions=["change"])
-    def resolve_and_hide(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda r: services.report_resolve_and_hide(moderator=request.user, report=r),
-            "Resolved and hidden",
-        )
+    resolve_and_hide = moderation_action(
+        services.report_resolve_and_hide,
+        target="report",
+        description="Resolve and hide the tweet",
+        done="Resolved and hidden",
+    )
 
-    @admin.action(description="Resolve and suspend the tweet's author", permissions=["change"])
-    def suspend_author(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda r: services.report_suspend_author(moderator=request.user, report=r),
-            "Authors suspended",
-        )
+    suspend_author = moderation_action(
+        services.report_suspend_author,
+        target="report",
+        description="Resolve and suspend the tweet's author",
+        done="Authors suspended",
+    )
 
-    @admin.action(description="Dismiss", permissions=["change"])
-    def dismiss(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            lambda r: services.report_dismiss(moderator=request.user, report=r),
-            "Dismissed",
-        )
+    dismiss = moderation_action(
+        services.report_dismiss, target="report", description="Dismiss", done="Dismissed"
+    )
 
 
 # Audit log
