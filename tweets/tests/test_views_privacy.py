@@ -21,21 +21,23 @@ from social.services import block_create, follow_create, privacy_set
 from tweets.models import Tweet
 from tweets.services import like_create, retweet_create, tweet_set_hidden
 from tweets.tests.factories import post
+from twitterclone.tests.privacy_table import (
+    ANONYMOUS,
+    BLOCKED,
+    BLOCKING,
+    CARD_MARK,
+    FOLLOWER,
+    OWNER,
+    REQUESTER,
+    SHARED_TAG,
+    STRANGER,
+    TWEET_MARK,
+    VIEWERS,
+    may_see_card,
+    may_see_tweets,
+)
 
 pytestmark = pytest.mark.django_db
-
-TWEET_MARK = "tweetmark"
-CARD_MARK = "cardmark"
-SHARED_TAG = "sharedtag"
-ANONYMOUS, STRANGER, REQUESTER, FOLLOWER, OWNER, BLOCKED, BLOCKING = VIEWERS = [
-    "anonymous",
-    "stranger",
-    "requester",
-    "follower",
-    "owner",
-    "blocked_by_owner",
-    "blocking_owner",
-]
 
 
 @dataclass
@@ -81,18 +83,6 @@ def _world(privacy: str) -> World:
     return World(owner=owner, bystander=bystander, viewers=viewers, tweets=tweets)
 
 
-def _may_see_card(viewer: str, privacy: str) -> bool:
-    if viewer in (BLOCKED, BLOCKING):
-        return False
-    return privacy != Privacy.PRIVATE or viewer in (FOLLOWER, OWNER)
-
-
-def _may_see_tweets(viewer: str, privacy: str) -> bool:
-    if viewer in (BLOCKED, BLOCKING):
-        return False
-    return privacy == Privacy.PUBLIC or viewer in (FOLLOWER, OWNER)
-
-
 def _client_for(client, world: World, viewer: str):
     if world.viewers[viewer] is not None:
         client.force_login(world.viewers[viewer])
@@ -122,13 +112,13 @@ def test_owner_profile_pages(client, privacy, viewer):
             continue
         assert response.status_code == 200, name
         body = response.text
-        assert (CARD_MARK in body) == _may_see_card(viewer, privacy), name
+        assert (CARD_MARK in body) == may_see_card(viewer, privacy), name
         assert (TWEET_MARK in body) == (
-            _may_see_tweets(viewer, privacy) and name != "profile_likes"
+            may_see_tweets(viewer, privacy) and name != "profile_likes"
         ), name
         # The likes tab shows what the owner liked: the bystander's tweet, when allowed.
         assert ("bystander says hi" in body) == (
-            _may_see_tweets(viewer, privacy) and name == "profile_likes"
+            may_see_tweets(viewer, privacy) and name == "profile_likes"
         ), name
 
 
@@ -145,7 +135,7 @@ def test_owner_lists_and_tweet_are_404_unless_the_tweets_are_visible(client, pri
 
     for url in urls:
         response = client.get(url)
-        if _may_see_tweets(viewer, privacy):
+        if may_see_tweets(viewer, privacy):
             assert response.status_code == 200, url
         else:
             assert response.status_code == 404, url
@@ -169,7 +159,7 @@ def test_tweets_elsewhere_show_the_owner_only_to_who_may_see(client, privacy, vi
     ]
     if viewer != ANONYMOUS:
         tweet_pages.append(reverse("home"))  # every viewer follows the bystander
-    expected = _may_see_tweets(viewer, privacy)
+    expected = may_see_tweets(viewer, privacy)
 
     for url in tweet_pages:
         response = client.get(url)
@@ -187,7 +177,7 @@ def test_bystander_likes_never_show_a_hidden_tweet(client, privacy, viewer):
 
     body = client.get(reverse("profile_likes", kwargs={"username": "bystander"})).text
 
-    assert (TWEET_MARK in body) == _may_see_tweets(viewer, privacy)
+    assert (TWEET_MARK in body) == may_see_tweets(viewer, privacy)
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
@@ -205,10 +195,10 @@ def test_people_pages_never_show_a_card_the_viewer_may_not_see(client, privacy, 
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.text
-        if not _may_see_card(viewer, privacy):
+        if not may_see_card(viewer, privacy):
             assert CARD_MARK not in body, url
         if viewer in (BLOCKED, BLOCKING) or (
-            privacy == Privacy.PRIVATE and not _may_see_tweets(viewer, privacy)
+            privacy == Privacy.PRIVATE and not may_see_tweets(viewer, privacy)
         ):
             assert 'href="/@owner"' not in body, url  # not listed at all
         elif privacy == Privacy.PUBLIC:

@@ -23,26 +23,28 @@ from social.services import block_create, follow_create, privacy_set
 from tweets.models import Like, Tweet
 from tweets.services import retweet_create
 from tweets.tests.factories import post
+from twitterclone.tests.privacy_table import (
+    ANONYMOUS,
+    BLOCKED,
+    BLOCKING,
+    CARD_MARK,
+    FOLLOWER,
+    OWNER,
+    PRIVACIES,
+    REQUESTER,
+    SHARED_TAG,
+    STRANGER,
+    TWEET_MARK,
+    VIEWERS,
+    may_see_card,
+    may_see_tweets,
+)
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-TWEET_MARK = "tweetmark"
-CARD_MARK = "cardmark"
-SHARED_TAG = "sharedtag"
 OWN_TAG = f"{TWEET_MARK}tag"
 MINIMAL_KEYS = {"id", "username", "privacy", "access", "relationship"}
-
-PRIVACIES = [Privacy.PUBLIC, Privacy.PROTECTED, Privacy.PRIVATE]
-ANONYMOUS, STRANGER, REQUESTER, FOLLOWER, OWNER, BLOCKED, BLOCKING = VIEWERS = [
-    "anonymous",
-    "stranger",
-    "requester",
-    "follower",
-    "owner",
-    "blocked_by_owner",
-    "blocking_owner",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -102,20 +104,8 @@ def _world(privacy: str) -> World:
     return World(owner=owner, bystander=bystander, viewers=viewers, tweets=tweets)
 
 
-def _may_see_card(viewer: str, privacy: str) -> bool:
-    if viewer in (BLOCKED, BLOCKING):
-        return False
-    return privacy != Privacy.PRIVATE or viewer in (FOLLOWER, OWNER)
-
-
-def _may_see_tweets(viewer: str, privacy: str) -> bool:
-    if viewer in (BLOCKED, BLOCKING):
-        return False
-    return privacy == Privacy.PUBLIC or viewer in (FOLLOWER, OWNER)
-
-
 def _expected_access(viewer: str, privacy: str) -> str:
-    if _may_see_tweets(viewer, privacy):
+    if may_see_tweets(viewer, privacy):
         return "full"
     return "card" if privacy == Privacy.PROTECTED else "minimal"
 
@@ -167,7 +157,7 @@ def test_privacy_matrix_over_every_read_endpoint(viewer, privacy):
     world = _world(privacy)
     t = world.tweets
     session = Session(world.viewers[viewer])
-    tweets_ok = _may_see_tweets(viewer, privacy)
+    tweets_ok = may_see_tweets(viewer, privacy)
     blocked = viewer in (BLOCKED, BLOCKING)
     hidden = 404
 
@@ -228,7 +218,7 @@ def test_privacy_matrix_over_every_read_endpoint(viewer, privacy):
     assert (t["own"].pk in _ids(shared)) is tweets_ok
     assert t["by_bystander"].pk in _ids(shared)
     assert (t["own"].pk in _ids(found_tweets)) is tweets_ok
-    assert ("owner" in _usernames(found_users)) is _may_see_card(viewer, privacy)
+    assert ("owner" in _usernames(found_users)) is may_see_card(viewer, privacy)
 
     # The home timeline: the viewer follows the bystander, who retweeted the owner.
     if viewer != ANONYMOUS:
@@ -241,7 +231,7 @@ def test_privacy_matrix_over_every_read_endpoint(viewer, privacy):
 
     if not tweets_ok:
         session.assert_absent(TWEET_MARK)
-    if not _may_see_card(viewer, privacy):
+    if not may_see_card(viewer, privacy):
         session.assert_absent(CARD_MARK)
 
 
@@ -260,7 +250,7 @@ def test_writes_on_what_the_viewer_may_not_see_answer_404_and_write_nothing(view
     world = _world(privacy)
     t = world.tweets
     session = Session(world.viewers[viewer])
-    tweets_ok = _may_see_tweets(viewer, privacy)
+    tweets_ok = may_see_tweets(viewer, privacy)
     blocked = viewer in (BLOCKED, BLOCKING)
     likes = Like.objects.count()
     tweets = Tweet.objects.count()
@@ -308,7 +298,7 @@ def test_writes_on_what_the_viewer_may_not_see_answer_404_and_write_nothing(view
 
     if not tweets_ok:
         session.assert_absent(TWEET_MARK)
-    if not _may_see_card(viewer, privacy):
+    if not may_see_card(viewer, privacy):
         session.assert_absent(CARD_MARK)
 
 
