@@ -206,3 +206,85 @@ def test_home_page_screenshot(page, live_server, artifacts_dir):
     path = artifacts_dir / "home.png"
     page.screenshot(path=path, full_page=True)
     assert path.stat().st_size > 10_000
+
+
+def test_retweet_undo_and_delete_own_tweet(page, live_server):
+    alice = user_create(username="alice")
+    bob = user_create(username="bob")
+    theirs = post(bob, "worth sharing")
+    mine = post(alice, "a tweet I regret")
+    log_in(page, live_server, "alice")
+
+    page.goto(f"{live_server.url}/@bob")
+    card = tweet_card(page, theirs)
+    card.get_by_role("button", name="Retweet", exact=True).click()
+    expect(card.get_by_role("button", name="Undo retweet")).to_be_visible()
+    assert Tweet.objects.filter(user=alice, original_tweet=theirs, content="").exists()
+    card.get_by_role("button", name="Undo retweet").click()
+    expect(card.get_by_role("button", name="Retweet", exact=True)).to_be_visible()
+    assert not Tweet.objects.filter(user=alice, original_tweet=theirs).exists()
+
+    page.goto(f"{live_server.url}/@alice")
+    tweet_card(page, mine).get_by_role("button", name="Delete").click()
+    expect(tweet_card(page, mine)).to_have_count(0)
+    assert not Tweet.objects.filter(pk=mine.pk).exists()
+    alice.refresh_from_db()
+    assert alice.tweets_count == 0
+
+
+def test_report_a_tweet_from_its_page(page, live_server):
+    from tweets.models import Report
+
+    user_create(username="alice")
+    bob = user_create(username="bob")
+    tweet = post(bob, "something against the rules")
+    log_in(page, live_server, "alice")
+
+    page.goto(f"{live_server.url}/@bob/status/{tweet.pk}")
+    page.get_by_text("Report this tweet").click()
+    page.get_by_label("Reason").fill("Spam")
+    page.get_by_role("button", name="Report").click()
+
+    expect(page.get_by_text(re.compile("report", re.I)).first).to_be_visible()
+    report = Report.objects.get(tweet=tweet)
+    assert (report.reporter.username, report.reason, report.status) == ("alice", "Spam", "open")
+
+
+def test_making_an_account_protected_hides_its_tweets_from_strangers(browser, live_server):
+    carol = user_create(username="carol")
+    tweet = post(carol, "was public until now")
+    user_create(username="stranger")
+
+    carol_page = new_page(browser)
+    log_in(carol_page, live_server, "carol")
+    carol_page.get_by_role("link", name="Settings").first.click()
+    carol_page.get_by_label("Privacy", exact=True).select_option("protected")
+    carol_page.get_by_role("button", name="Save").click()
+    expect(carol_page.get_by_label("Privacy", exact=True)).to_have_value("protected")
+    carol.refresh_from_db()
+    assert carol.privacy == Privacy.PROTECTED
+
+    stranger_page = new_page(browser)
+    log_in(stranger_page, live_server, "stranger")
+    stranger_page.goto(f"{live_server.url}/@carol")
+    expect(stranger_page.get_by_role("button", name="Follow", exact=True)).to_be_visible()
+    expect(tweet_card(stranger_page, tweet)).to_have_count(0)
+    response = stranger_page.goto(f"{live_server.url}/@carol/status/{tweet.pk}")
+    assert response.status == 404
+
+
+def test_search_finds_tweets_and_people(site):
+    dana = user_create(username="dana", display_name="Dana Scully")
+    tweet = post(dana, "The truth is out there #xfiles")
+    page = site("/search")
+
+    page.get_by_role("searchbox").first.fill("truth")
+    page.get_by_role("button", name="Search").first.click()
+    expect(tweet_card(page, tweet)).to_be_visible()
+
+    page.get_by_role("searchbox").first.fill("dana")
+    page.get_by_role("button", name="Search").first.click()
+    page.get_by_role("link", name="People").click()
+    expect(
+        page.get_by_role("main").get_by_role("link", name=re.compile("Dana Scully"))
+    ).to_be_visible()
