@@ -15,6 +15,7 @@ from accounts.views import is_htmx, safe_next, vary_on_htmx
 
 from . import services
 from .selectors import (
+    ProfileAccess,
     follow_requests_incoming,
     followers_list,
     following_list,
@@ -53,10 +54,13 @@ def follow(request, username: str):
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if is_htmx(request):
+        user.refresh_from_db(fields=["followers_count"])  # the header's count, swapped out of band
         context = {
             "profile_user": user,
             "relationship": relationship_get(viewer=request.user, user=user),
             "follow_error": error,
+            # A private account's count is not the viewer's to see (DESIGN "Privacy").
+            "oob_counts": profile_access(viewer=request.user, user=user) != ProfileAccess.MINIMAL,
         }
         return vary_on_htmx(render(request, "social/_follow_button.html", context))
     if error:

@@ -43,6 +43,27 @@ def test_follow_with_htmx_returns_the_new_button(client, privacy, after):
     assert "HX-Request" in response["Vary"]
 
 
+def test_follow_with_htmx_updates_the_follower_count_out_of_band(client):
+    me, them = user_create(), user_create()
+    client.force_login(me)
+
+    response = client.post(_follow_url(them), **HX)
+
+    assert '<strong id="followers-count" hx-swap-oob="true">1</strong>' in response.text
+    assert 'id="followers-count"' in client.get(them.get_absolute_url()).text
+
+
+def test_follow_with_htmx_never_sends_a_private_accounts_count(client):
+    me, them = user_create(), user_create(privacy=Privacy.PRIVATE)
+    follow_create(follower=user_create(), followee=them)  # pending: the count stays private
+    client.force_login(me)
+
+    response = client.post(_follow_url(them), **HX)
+
+    assert _button("Requested") in response.text
+    assert "followers-count" not in response.text
+
+
 def test_pressing_requested_cancels_the_request(client):
     me, them = user_create(), user_create(privacy=Privacy.PROTECTED)
     follow_create(follower=me, followee=them)
