@@ -104,6 +104,20 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# 400 answers: {"field": ["message", ...]} from validation, {"detail": "..."} for a body that
+# is not JSON. A raw schema rather than a component, so every app's answers share one shape.
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+    },
+    "example": {"content": ["Tweets are at most 280 characters."]},
+}
+BAD_REQUEST = OpenApiResponse(
+    FIELD_ERRORS_SCHEMA,
+    description='Invalid input: {"field": ["message"]} ("non_field_errors" for the whole '
+    'input), or {"detail": "message"} for a body that is not JSON.',
+)
 UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token.")
 THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After.")
 

@@ -3,7 +3,6 @@
 from django.contrib.auth import authenticate
 from django.db import transaction
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
     inline_serializer,
@@ -18,6 +17,7 @@ from accounts.api.authentication import BearerTokenAuthentication
 from accounts.api.serializers import UserSerializer
 from accounts.services import token_create, token_delete, user_register
 from twitterclone.api import (
+    BAD_REQUEST,
     THROTTLED,
     UNAUTHORIZED,
     RegisterThrottle,
@@ -31,17 +31,6 @@ CREDENTIALS_INVALID = "Unable to sign in with that username and password."
 BEARER_REQUIRED = "Send the token to revoke as Authorization: Bearer <token>."
 # Longer than any password registration accepts is refused before hashing.
 PASSWORD_MAX_LENGTH = 128
-
-FIELD_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-        },
-    },
-    description='Invalid input: {"field": ["message"]} ("non_field_errors" for the whole '
-    'input), or {"detail": "message"} for a body that is not JSON.',
-)
 
 
 class RegisterApi(APIView):
@@ -62,7 +51,7 @@ class RegisterApi(APIView):
             201: inline_serializer(
                 "Registered", {"user": UserSerializer(), "token": serializers.CharField()}
             ),
-            400: FIELD_ERRORS,
+            400: BAD_REQUEST,
             401: UNAUTHORIZED,
             429: THROTTLED,
         },
@@ -99,7 +88,7 @@ class TokenApi(APIView):
         request=InputSerializer,
         responses={
             200: inline_serializer("Token", {"token": serializers.CharField()}),
-            400: FIELD_ERRORS,
+            400: BAD_REQUEST,
             401: UNAUTHORIZED,
             429: THROTTLED,
         },

@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserSerializer
-from accounts.api.views import FIELD_ERRORS
 from accounts.models import Privacy
 from accounts.services import BIO_MAX_LENGTH, user_update_profile
 from social import services
@@ -28,6 +27,7 @@ from social.selectors import (
     user_get_visible,
 )
 from twitterclone.api import (
+    BAD_REQUEST,
     THROTTLED,
     UNAUTHORIZED,
     ErrorSerializer,
@@ -77,7 +77,7 @@ class MeApi(_WritesThrottled, APIView):
     @extend_schema(
         summary="Change the signed-in user's profile; absent fields stay as they are",
         request=InputSerializer,
-        responses={200: MeSerializer, 400: FIELD_ERRORS, 401: UNAUTHORIZED, 429: THROTTLED},
+        responses={200: MeSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED, 429: THROTTLED},
     )
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
@@ -106,7 +106,7 @@ class UserDetailApi(APIView):
         return Response(ProfileSerializer(user, context=context).data)
 
 
-LIST_RESPONSES = {200: USER_PAGE, 400: FIELD_ERRORS, 401: UNAUTHORIZED, 404: NOT_FOUND}
+LIST_RESPONSES = {200: USER_PAGE, 400: BAD_REQUEST, 401: UNAUTHORIZED, 404: NOT_FOUND}
 
 
 class FollowersApi(APIView):
@@ -137,7 +137,7 @@ class FollowingApi(APIView):
 
 WRITE_RESPONSES = {
     204: NO_CONTENT,
-    400: FIELD_ERRORS,
+    400: BAD_REQUEST,
     401: UNAUTHORIZED,
     404: NOT_FOUND,
     429: THROTTLED,
@@ -222,7 +222,7 @@ class FollowRequestsApi(APIView):
     @extend_schema(
         summary="Pending requests to follow the signed-in user, newest first",
         parameters=[PageParams],
-        responses={200: USER_PAGE, 400: FIELD_ERRORS, 401: UNAUTHORIZED},
+        responses={200: USER_PAGE, 400: BAD_REQUEST, 401: UNAUTHORIZED},
     )
     def get(self, request):
         params = page_params(request)

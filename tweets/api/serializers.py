@@ -132,14 +132,3 @@ class SearchPageSerializer(PageSerializer):
         resource_type_field_name=None,
         many=True,
     )
-
-
-# 400 answers: {"field": ["message", ...]} from validation, {"detail": "..."} for a body that
-# is not JSON. Raw schema, not a component, so every app can use the same shape.
-FIELD_ERRORS_SCHEMA = {
-    "type": "object",
-    "additionalProperties": {
-        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-    },
-    "example": {"content": ["Tweets are at most 280 characters."]},
-}

@@ -24,7 +24,9 @@ from social.selectors import user_get_visible
 from tweets import selectors, services
 from tweets.models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, Report
 from twitterclone.api import (
+    BAD_REQUEST,
     BIGINT_MAX,
+    FIELD_ERRORS_SCHEMA,
     THROTTLED,
     UNAUTHORIZED,
     ErrorSerializer,
@@ -37,7 +39,6 @@ from twitterclone.api import (
 )
 
 from .serializers import (
-    FIELD_ERRORS_SCHEMA,
     CountsSerializer,
     SearchPageSerializer,
     ThreadSerializer,
@@ -49,11 +50,6 @@ from .serializers import (
 )
 
 # Schema pieces shared by the views below.
-BAD_REQUEST = OpenApiResponse(
-    FIELD_ERRORS_SCHEMA,
-    description='Invalid input: {"field": ["message"]} ("non_field_errors" for the whole '
-    'input), or {"detail": "message"} for a body that is not JSON.',
-)
 BAD_PAGE = OpenApiResponse(
     FIELD_ERRORS_SCHEMA, description='A bad ?cursor= or ?limit=: {"cursor": ["message"]}.'
 )
