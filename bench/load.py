@@ -9,7 +9,8 @@ database before the run and revoked after it), over keep-alive connections on lo
 mix: 60 % home timeline, 30 % user timeline (a random public account), 10 % posting, plus a
 trickle of likes (2) and follows (0.5). `--post-rate R` instead posts at a fixed R tweets/s
 (open loop, so a slow server cannot lower the offered rate) while the virtual users run the
-reads and the trickle as fast as they can.
+reads and the trickle as fast as they can; `--read-rate R` adds the rest of the mix at a fixed
+R requests/s too, so posting can be measured next to a read load the machine can carry.
 
 Everything is bounded: `--duration` seconds per level after `--warmup`, requests time out
 after `--timeout`, the target must be a loopback URL. With `--stack gunicorn|granian` it
@@ -183,6 +184,7 @@ async def run_level(
     post_rate: float,
     timeout: float,
     seed: int,
+    read_rate: float = 0.0,
 ) -> dict:
     import aiohttp
 
@@ -213,26 +215,27 @@ async def run_level(
                 ms = (now() - began) * 1000
                 records.append(Record(began - start, op, status, ms, error))
 
-    async def post_once(rng: random.Random, token: str) -> None:
-        method, path, body = request_for("post", rng, world, counter)
+    async def send_once(op: str, rng: random.Random, token: str) -> None:
+        method, path, body = request_for(op, rng, world, counter)
         began = now()
         status, error = await one_request(session, method, path, body, token, timeout)
         if began >= measure_from:
             ms = (now() - began) * 1000
-            records.append(Record(began - start, "post", status, ms, error))
+            records.append(Record(began - start, op, status, ms, error))
 
-    async def poster() -> None:
-        rng = random.Random(seed * 7 + 1)
+    async def paced(rate: float, choose, salt: int) -> None:
+        """Start requests at `rate` per second whatever the answers (open loop)."""
+        rng = random.Random(seed * 7 + salt)
         pending = set()
         n = 0
         while True:
-            due = start + n / post_rate
+            due = start + n / rate
             if due >= stop_at:
                 break
             if due > now():
                 await asyncio.sleep(due - now())
-            token = world.tokens[(n * 7919) % len(world.tokens)]
-            task = asyncio.create_task(post_once(rng, token))
+            token = world.tokens[(n * 7919 + salt) % len(world.tokens)]
+            task = asyncio.create_task(send_once(choose(rng), rng, token))
             pending.add(task)
             task.add_done_callback(pending.discard)
             n += 1
@@ -242,7 +245,11 @@ async def run_level(
     roles = {role: proc.pid for role, proc in stack_module.STARTED.items() if proc.poll() is None}
     tasks = [asyncio.create_task(virtual_user(i)) for i in range(concurrency)]
     if post_rate:
-        tasks.append(asyncio.create_task(poster()))
+        tasks.append(asyncio.create_task(paced(post_rate, lambda rng: "post", salt=1)))
+    if read_rate:
+        tasks.append(
+            asyncio.create_task(paced(read_rate, lambda rng: rng.choices(ops, weights)[0], salt=2))
+        )
     await asyncio.sleep(max(0.0, measure_from - now()))
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = cpu_times()
@@ -407,6 +414,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per level")
     parser.add_argument("--pause", type=float, default=5.0, help="seconds between levels")
     parser.add_argument("--post-rate", type=float, default=0.0, help="fixed tweets/s (open loop)")
+    parser.add_argument(
+        "--read-rate",
+        type=float,
+        default=0.0,
+        help="fixed other requests/s of the mix without posts (open loop)",
+    )
     parser.add_argument("--users", type=int, default=2000, help="distinct users with tokens")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout (s)")
     parser.add_argument("--seed", type=int, default=1)
@@ -468,11 +481,13 @@ def main() -> None:
                         duration=args.duration,
                         warmup=args.warmup,
                         post_rate=args.post_rate,
+                        read_rate=args.read_rate,
                         timeout=args.timeout,
                         seed=args.seed + index,
                     )
                 )
                 run["load_average_1m_before"] = load_before
+                run["read_rate_target"] = args.read_rate or None
                 runs.append(run)
                 print_run(run)
     finally:
