@@ -65,7 +65,7 @@ class TweetSerializer(_TweetFields):
         # A quoted tweet the viewer may not see is null ("unavailable"), never its text.
         if not tweet.is_quote or not getattr(tweet, "quote_visible", False):
             return None
-        return EmbeddedTweetSerializer(tweet.original_tweet, context=self.context).data
+        return self._embedded(tweet.original_tweet)
 
     @extend_schema_field(EmbeddedTweetSerializer(allow_null=True))
     def get_retweet_of(self, tweet: Tweet):
@@ -75,7 +75,14 @@ class TweetSerializer(_TweetFields):
         # The row's flags are about what it shows: the original.
         original.viewer_liked = getattr(tweet, "viewer_liked", False)
         original.viewer_retweeted = getattr(tweet, "viewer_retweeted", False)
-        return EmbeddedTweetSerializer(original, context=self.context).data
+        return self._embedded(original)
+
+    def _embedded(self, original: Tweet) -> dict:
+        # One embedded serializer per list, not one per row: building a serializer's fields
+        # costs more than rendering a tweet with them.
+        if not hasattr(self, "_embedded_serializer"):
+            self._embedded_serializer = EmbeddedTweetSerializer(context=self.context)
+        return self._embedded_serializer.to_representation(original)
 
 
 def tweet_context(request, tweets) -> dict:
