@@ -11,6 +11,7 @@ from django.db.models import Case, Exists, F, Value, When
 from django.utils import timezone
 
 from accounts.models import Privacy, User
+from accounts.services import user_update_profile
 from twitterclone.counters import counter_rebuild
 
 from . import signals
@@ -229,6 +230,27 @@ def privacy_set(*, user: User, privacy: str) -> User:
         for requester_id in approved:
             _edge_insert(follower_id=requester_id, followee_id=user.pk)
     user.refresh_from_db(fields=["followers_count", "following_count", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def profile_settings_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    profile_image_url: str | None = None,
+    privacy: str | None = None,
+) -> User:
+    """Save profile fields and privacy together: a bad value anywhere writes nothing.
+
+    None leaves a field as it is. Lives here, not in accounts, because privacy writes the graph.
+    """
+    user = user_update_profile(
+        user=user, display_name=display_name, bio=bio, profile_image_url=profile_image_url
+    )
+    if privacy is not None:
+        user = privacy_set(user=user, privacy=privacy)
     return user
 
 

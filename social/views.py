@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.views import is_htmx, safe_next, vary_on_htmx
+from twitterclone.web import is_htmx, safe_next, vary_on_htmx
 
 from . import services
 from .selectors import (

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.views import form_errors_add, is_htmx, safe_next, vary_on_htmx
 from social.selectors import (
     ProfileAccess,
     profile_access,
@@ -21,6 +20,7 @@ from social.selectors import (
     user_get_blockable,
     user_get_visible,
 )
+from twitterclone.web import form_errors_add, is_htmx, safe_next, vary_on_htmx
 
 from . import services
 from .forms import ReportForm, TweetForm

@@ -1,6 +1,5 @@
 """API views: each parses input, calls one service or selector, renders (STYLE)."""
 
-from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -15,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import UserSerializer
 from accounts.models import Privacy
-from accounts.services import BIO_MAX_LENGTH, user_update_profile
+from accounts.services import BIO_MAX_LENGTH
 from social import services
 from social.selectors import (
     follow_requests_incoming,
@@ -82,13 +81,7 @@ class MeApi(_WritesThrottled, APIView):
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        privacy = fields.pop("privacy", None)
-        # One transaction: a bad value anywhere writes nothing.
-        with transaction.atomic():
-            user = user_update_profile(user=request.user, **fields)
-            if privacy is not None:
-                user = services.privacy_set(user=user, privacy=privacy)
+        user = services.profile_settings_update(user=request.user, **data.validated_data)
         return Response(MeSerializer(user).data)
 
 

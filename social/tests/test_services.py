@@ -28,6 +28,7 @@ from social.services import (
     follow_request_reject,
     follower_remove,
     privacy_set,
+    profile_settings_update,
 )
 
 pytestmark = pytest.mark.django_db
@@ -560,3 +561,25 @@ def test_privacy_change_bumps_updated_at():
     stored = User.objects.values_list("updated_at", flat=True).get(pk=owner.pk)
     assert stored > before
     assert user.updated_at == stored
+
+
+def test_profile_settings_update_writes_nothing_when_any_value_is_bad():
+    user = user_create(display_name="Before")
+
+    with pytest.raises(ValidationError) as error:
+        profile_settings_update(
+            user=user, display_name="After", bio="x" * 161, privacy=Privacy.PRIVATE
+        )
+
+    assert "bio" in error.value.message_dict
+    user.refresh_from_db()
+    assert (user.display_name, user.privacy) == ("Before", Privacy.PUBLIC)
+
+
+def test_profile_settings_update_saves_profile_and_privacy_together():
+    user = user_create()
+
+    profile_settings_update(user=user, bio="hello", privacy=Privacy.PROTECTED)
+
+    user.refresh_from_db()
+    assert (user.bio, user.privacy) == ("hello", Privacy.PROTECTED)
