@@ -10,7 +10,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
-from twitterclone.validators import reject_nul_bytes
+from twitterclone.validators import reject_nul_bytes, text_clean
 
 from .models import ApiToken, User
 
@@ -73,6 +73,7 @@ def user_register(*, username: str, email: str, password: str, display_name: str
     """Create an account after checking every field; raise ValidationError keyed by field."""
     reject_nul_bytes(username=username, email=email, password=password, display_name=display_name)
     email = User.objects.normalize_email(email.strip())
+    display_name = text_clean(text=display_name, single_line=True)
     errors: dict[str, list[str]] = {}
     if username_errors := _validate_username(username):
         errors["username"] = username_errors
@@ -112,6 +113,10 @@ def user_update_profile(
 ) -> User:
     """Change the given profile fields; None leaves a field as it is."""
     reject_nul_bytes(display_name=display_name, bio=bio, profile_image_url=profile_image_url)
+    if display_name is not None:
+        display_name = text_clean(text=display_name, single_line=True)
+    if bio is not None:
+        bio = text_clean(text=bio)
     errors = _validate_profile_fields(
         display_name=display_name, bio=bio, profile_image_url=profile_image_url
     )

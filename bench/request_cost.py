@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings.production")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+# The test client speaks plain HTTP: no redirect to HTTPS.
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("API_THROTTLING", "off")
 os.environ.setdefault("TASKS_BACKEND", "database")
 

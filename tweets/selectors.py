@@ -395,6 +395,23 @@ def tweet_replies(
     return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
+def tweet_replies_unseen(*, viewer: Viewer, tweet: Tweet, replies: Page, first_page: bool) -> int:
+    """Return how many replies to `tweet` the viewer may not see, once `replies` is the last page.
+
+    reply_count counts every reply, seen or not (docs/api.md), so a thread page says why it
+    shows fewer. Before the last page it is 0. A last page that is also the first holds every
+    visible reply; a later one costs one count, made only by who paged to the very end.
+    """
+    if replies.next_cursor or not tweet.reply_count:
+        return 0
+    if first_page:
+        seen = len(replies.items)
+    else:
+        seen = Tweet.objects.filter(reply_to_id=tweet.pk).visible_to(viewer).count()
+    # A reply posted or deleted since the tweet was read may leave the two a step apart.
+    return max(0, tweet.reply_count - seen)
+
+
 def tweets_by_hashtag(
     *, viewer: Viewer, tag: str, cursor: str | None = None, limit: int = 20
 ) -> Page:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Privacy, User
 from twitterclone.counters import counter_rebuild
-from twitterclone.validators import reject_nul_bytes
+from twitterclone.validators import reject_nul_bytes, text_clean, text_is_blank
 
 from . import tasks
 from .models import (
@@ -54,7 +54,14 @@ def hashtags_extract(content: str) -> list[str]:
 
 
 def mentions_resolve(content: str) -> list[int]:
-    """Return the ids of existing users @mentioned in `content`, in order of appearance."""
+    """Return the ids of existing users @mentioned in `content`, in order of appearance.
+
+    Suspended accounts and accounts that block the author are stored too: the row keeps
+    keys and every read decides who exists for its viewer (tweets.api.serializers
+    tweet_context, by social.selectors.user_visible_q). An account restored, or a block
+    lifted, then shows its mentions again; dropping them here would answer the author
+    differently for a real but hidden account than for a name nobody has.
+    """
     names = list(dict.fromkeys(name.lower() for name in MENTION_RE.findall(content)))
     if not names:
         return []
@@ -141,8 +148,9 @@ def tweet_create(
     """Post a tweet, a reply (`reply_to_id`) or a quote (`quote_of_id`)."""
     media_urls = list(media_urls or [])
     reject_nul_bytes(content=content, media_urls=media_urls)
+    content = text_clean(text=content)
     errors: dict[str, list[str]] = {}
-    if not content.strip():
+    if text_is_blank(text=content):
         errors["content"] = [CONTENT_REQUIRED]
     elif len(content) > MAX_CONTENT_LENGTH:
         errors["content"] = [CONTENT_TOO_LONG]

@@ -4,6 +4,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from accounts.api.serializers import AuthorSerializer, UserSerializer
+from social.selectors import user_visible_q
 from tweets.models import Tweet
 from twitterclone.api import PageSerializer, paged
 
@@ -86,7 +87,13 @@ class TweetSerializer(_TweetFields):
 
 
 def tweet_context(request, tweets) -> dict:
-    """Serializer context for `tweets`: the request and their mentions' usernames (1 query)."""
+    """Serializer context for `tweets`: the request and their mentions' usernames (1 query).
+
+    Only accounts that exist for the viewer are named (the visibility rule): a suspended
+    account or one blocking either side is left out exactly like a name nobody has, so
+    `mentions` never tells a viewer that a hidden account exists. The author of the tweet
+    is one viewer like any other.
+    """
     from accounts.models import User
 
     ids = set()
@@ -94,7 +101,10 @@ def tweet_context(request, tweets) -> dict:
         ids.update(tweet.mentions)
         if tweet.original_tweet_id and tweet.original_tweet is not None:
             ids.update(tweet.original_tweet.mentions)
-    usernames = dict(User.objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
+    usernames = {}
+    if ids:
+        visible = User.objects.filter(user_visible_q(viewer=request.user), pk__in=ids)
+        usernames = dict(visible.values_list("pk", "username"))
     return {"request": request, "mention_usernames": usernames}
 
 

@@ -17,9 +17,25 @@ CSRF_TRUSTED_ORIGINS = [
     origin for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
 ]
 
-SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "true") == "true"
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value == "true"
+
+
+# HTTPS (docs/scaling.md "Production settings"). The site is served behind TLS unless
+# DJANGO_SECURE_COOKIES=false says it is plain HTTP (docker-compose on localhost, bench/),
+# and that one switch also sets the redirect's default, so such a run needs no second flag.
+SESSION_COOKIE_SECURE = _env_flag("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = _env_flag("DJANGO_SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS for this host on by default (a year): with Secure cookies the site already works only
+# over HTTPS, and browsers ignore the header on plain HTTP. Subdomains and the browsers'
+# preload list reach beyond this app and are hard to take back, so they are opt-in.
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_flag("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 STORAGES = {
