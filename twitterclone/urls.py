@@ -4,6 +4,7 @@ from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from twitterclone.api import BigIntConverter, UsernameConverter, not_found
+from twitterclone.views import favicon
 
 register_converter(BigIntConverter, "bigint")
 register_converter(UsernameConverter, "username")
@@ -18,6 +19,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("", include("accounts.urls")),
