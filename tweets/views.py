@@ -30,6 +30,7 @@ from .selectors import (
     timeline_home,
     tweet_context,
     tweet_get_visible,
+    tweet_replies_unseen,
     tweets_by_hashtag,
     tweets_liked_by,
     tweets_of_user,
@@ -165,12 +166,20 @@ def _detail(request, pk: int, *, form=None, report_form=None):
         raise Http404("No such tweet.") from None
     except ValidationError:
         raise Http404("Bad cursor.") from None
+    replies_unseen = tweet_replies_unseen(
+        viewer=request.user,
+        tweet=thread.tweet,
+        replies=thread.replies,
+        first_page=not request.GET.get("cursor"),
+    )
     if is_htmx(request) and request.GET.get("cursor"):
-        return vary_on_htmx(render(request, "tweets/_page.html", {"page": thread.replies}))
+        context = {"page": thread.replies, "replies_unseen": replies_unseen}
+        return vary_on_htmx(render(request, "tweets/_page.html", context))
     context = {
         "thread": thread,
         "tweet": thread.tweet,
         "page": thread.replies,
+        "replies_unseen": replies_unseen,
         "form": form or TweetForm(initial={"reply_to_id": pk}),
         "report_form": report_form or ReportForm(),
     }
