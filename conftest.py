@@ -4,6 +4,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
+# pytester runs small pytest sessions in tests (the collection guard's own tests).
+pytest_plugins = ["pytester", "twitterclone.tests.collection_guard"]
+
 
 @pytest.fixture
 def anonymous():
