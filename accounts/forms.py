@@ -1,7 +1,18 @@
 from django import forms
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+from twitterclone.limits import limit_login
 
 from .models import Privacy
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, counting every attempt in the limits POST /auth/token uses."""
+
+    def clean(self):
+        # Before the password is checked: a locked account must not confirm a right guess.
+        limit_login(self.request, username=self.data.get("username"))
+        return super().clean()
 
 
 class SignupForm(forms.Form):

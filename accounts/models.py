@@ -4,6 +4,8 @@ from django.db.models.functions import Collate, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from twitterclone.limits import username_canonical
+
 
 class Privacy(models.TextChoices):
     PUBLIC = "public", "Public"
@@ -19,7 +21,10 @@ class UserManager(BaseUserManager):
         return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
 
     def get_by_natural_key(self, username: str) -> "User":
-        return self.filter_username(username).get()
+        """Find the account a typed login name means (the lookup of every login)."""
+        # The login rate limit keys on this same canonical form: " vic", "VIC" and a
+        # fullwidth "vic" are one account for the lock exactly as for the password check.
+        return self.filter_username(username_canonical(username)).get()
 
     def create_user(self, username: str, email: str, password: str | None = None, **extra):
         """Create a user; kept for Django's auth tooling, the app registers via services."""

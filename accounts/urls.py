@@ -5,9 +5,7 @@ from . import views
 
 urlpatterns = [
     # The trailing slash is optional: /login/ and /signup/ were the first addresses.
-    re_path(
-        r"^login/?$", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
-    ),
+    re_path(r"^login/?$", views.login_page, name="login"),
     re_path(r"^logout/?$", auth_views.LogoutView.as_view(), name="logout"),
     re_path(r"^signup/?$", views.signup, name="signup"),
     path("settings", views.settings_page, name="settings"),

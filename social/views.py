@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from twitterclone.limits import limited
 from twitterclone.web import is_htmx, safe_next, vary_on_htmx
 
 from . import services
@@ -42,6 +43,7 @@ def _page_or_404(loader, **kwargs):
 
 @login_required
 @require_POST
+@limited("write")
 def follow(request, username: str):
     """Follow, request to follow, or (with action=unfollow) unfollow or cancel a request."""
     user = _visible_user_or_404(request.user, username)
@@ -70,6 +72,7 @@ def follow(request, username: str):
 
 @login_required
 @require_POST
+@limited("write")
 def block(request, username: str):
     """Block, or (with action=unblock) unblock an account, then go back to its profile."""
     try:
@@ -130,6 +133,7 @@ DECISIONS = {
 
 @login_required
 @require_POST
+@limited("write")
 def follow_request_decide(request, username: str, decision: str):
     """Approve or reject one pending request, then go back to the list."""
     if decision not in DECISIONS:

@@ -20,6 +20,7 @@ from social.selectors import (
     user_get_blockable,
     user_get_visible,
 )
+from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import form_errors_add, is_htmx, safe_next, vary_on_htmx
 
 from . import services
@@ -56,6 +57,7 @@ def _list_page(request, template: str, context: dict, *, partial="tweets/_page.h
     return vary_on_htmx(render(request, template, context))
 
 
+@limit_status
 def home(request):
     """Show the compose box and the home timeline, or a welcome page when signed out."""
     if not request.user.is_authenticated:
@@ -63,6 +65,7 @@ def home(request):
     form = TweetForm(request.POST or None, initial={"quote_of_id": request.GET.get("quote")})
     if request.method == "POST" and form.is_valid():
         try:
+            limit_request(request, scope="post")  # the API's PostThrottle counter
             services.tweet_create(author=request.user, **form.service_kwargs())
         except ValidationError as error:
             form_errors_add(form, error, TWEET_FIELDS)
@@ -186,6 +189,7 @@ def _detail(request, pk: int, *, form=None, report_form=None):
     return vary_on_htmx(render(request, "tweets/detail.html", context))
 
 
+@limit_status
 def tweet_detail(request, username: str, pk: int):
     """Show one tweet in its thread with its replies and a reply box; a POST here replies."""
     try:
@@ -201,6 +205,7 @@ def tweet_detail(request, username: str, pk: int):
     form = TweetForm(request.POST)
     if form.is_valid():
         try:
+            limit_request(request, scope="post")
             services.tweet_create(
                 author=request.user, **{**form.service_kwargs(), "reply_to_id": pk}
             )
@@ -246,6 +251,7 @@ def _toggle(request, pk: int, *, create, delete, undo_value: str):
 
 @login_required
 @require_POST
+@limited("write")
 def like(request, pk: int):
     """Like, or (with action=unlike) take back a like."""
     return _toggle(
@@ -255,6 +261,7 @@ def like(request, pk: int):
 
 @login_required
 @require_POST
+@limited("write")
 def retweet(request, pk: int):
     """Retweet, or (with action=undo) undo the retweet."""
     return _toggle(
@@ -268,6 +275,7 @@ def retweet(request, pk: int):
 
 @login_required
 @require_POST
+@limited("write")
 def delete(request, pk: int):
     """Delete a tweet (author or staff); htmx gets an empty fragment that removes the card."""
     try:
@@ -286,6 +294,7 @@ def delete(request, pk: int):
 
 @login_required
 @require_POST
+@limited("write")
 def report(request, pk: int):
     """Report a tweet to the moderators with a reason."""
     form = ReportForm(request.POST)

@@ -4,10 +4,6 @@ Apps keep their endpoints in `<app>/api/`; views parse input with a serializer, 
 service or selector, and render with a shared output serializer (STYLE "Views and API").
 """
 
-import hashlib
-import re
-
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,9 +12,9 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status, throttling
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from twitterclone import limits
 from twitterclone.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE, is_database_unavailable
 from twitterclone.pagination import MAX_LIMIT, Page
 
@@ -131,33 +127,26 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-# Throttles: rates in settings (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), overridable by the
-# environment; API_THROTTLING=off disables all of them for load tests and benchmarks.
-
-_RATE = re.compile(r"^(\d+)/(\d*)([smhd])")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Throttles: DRF adapters over twitterclone.limits, the one limiter the HTML forms use too
+# (same rates, keys and counters). Rates in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+# overridable by the environment; API_THROTTLING=off disables every limit.
 
 
-class _Throttle(throttling.SimpleRateThrottle):
-    def parse_rate(self, rate):
-        """Accept "300/3h" as well as DRF's "300/h"."""
-        if rate is None:
-            return (None, None)
-        match = _RATE.match(rate)
-        if match is None:
-            raise ValueError(f"bad throttle rate {rate!r}")
-        count, multiplier, unit = match.groups()
-        return int(count), int(multiplier or 1) * _SECONDS[unit]
+class _Throttle(throttling.BaseThrottle):
+    scope = ""
 
-    def get_rate(self):
-        # DRF binds THROTTLE_RATES at import time; read them now so override_settings applies.
-        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        return super().get_rate()
+    def ident(self, request) -> str | None:
+        return limits.request_ident(request, scope=self.scope)
 
     def allow_request(self, request, view):
-        if not settings.API_THROTTLING:
-            return True
-        return super().allow_request(request, view)
+        ident = self.ident(request)
+        self.wait_seconds = None
+        if ident is not None:
+            self.wait_seconds = limits.limit_charge(scope=self.scope, ident=ident)
+        return self.wait_seconds is None
+
+    def wait(self):
+        return self.wait_seconds
 
 
 class PostThrottle(_Throttle):
@@ -165,47 +154,33 @@ class PostThrottle(_Throttle):
 
     scope = "post"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
-
 
 class WriteThrottle(_Throttle):
     """Other writes (likes, follows, ...) per user, or per IP when signed out."""
 
     scope = "write"
 
-    def get_cache_key(self, request, view):
-        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
 
 class RegisterThrottle(_Throttle):
-    """Registrations per IP."""
+    """Registrations per client IP."""
 
     scope = "register"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-
-class TokenIpThrottle(RegisterThrottle):
-    """Token (login) attempts per IP."""
+class TokenIpThrottle(_Throttle):
+    """Token (login) attempts per client IP."""
 
     scope = "token_ip"
 
 
 class TokenUsernameThrottle(_Throttle):
-    """Token (login) attempts per username, whatever the IP: slows password guessing."""
+    """Token (login) attempts per account, whatever the IP or the dress of the name."""
 
     scope = "token_username"
 
-    def get_cache_key(self, request, view):
+    def ident(self, request) -> str | None:
         username = request.data.get("username") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not username:
-            return None
-        # Hashed: a cache key must be safe whatever bytes the client sent as a username.
-        ident = hashlib.sha256(username.lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return limits.username_ident(username) if isinstance(username, str) else None
 
 
 class BigIntConverter:

@@ -165,8 +165,16 @@ TIMELINE_MAX_ROWS = int(os.environ.get("TIMELINE_MAX_ROWS", "800"))
 # A timeline rebuilt on first read materialises at most this many days.
 TIMELINE_REBUILD_DAYS = int(os.environ.get("TIMELINE_REBUILD_DAYS", "7"))
 
-# JSON API (docs/api.md): bearer tokens or the browser session, errors as {"field": [msg]}.
+# Rate limits (twitterclone/limits.py) for the API and the HTML forms alike; the rates are
+# DEFAULT_THROTTLE_RATES below. API_THROTTLING=off turns every one off (load tests).
 API_THROTTLING = os.environ.get("API_THROTTLING", "on") != "off"
+# CIDRs of the proxies / load balancers in front of the app, comma-separated. Only a request
+# from one of them has its X-Forwarded-For believed; empty: the peer address is the client.
+TRUSTED_PROXIES = [
+    cidr.strip() for cidr in os.environ.get("TRUSTED_PROXIES", "").split(",") if cidr.strip()
+]
+
+# JSON API (docs/api.md): bearer tokens or the browser session, errors as {"field": [msg]}.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.BearerTokenAuthentication",
