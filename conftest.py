@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import transaction
 
 # pytester runs small pytest sessions in tests (the collection guard's own tests).
@@ -11,6 +12,17 @@ pytest_plugins = ["pytester", "twitterclone.tests.collection_guard"]
 @pytest.fixture
 def anonymous():
     return AnonymousUser()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Start every test with empty rate-limit counters.
+
+    The HTML sign-up, login and compose forms count in the same per-IP and per-user limits
+    as the API (twitterclone/limits.py); the test client is always 127.0.0.1, so without this
+    the suite's sign-ups would add up to the register limit and fail unrelated tests.
+    """
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
