@@ -5,8 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# make run PORT=8001 HOST=0.0.0.0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The address to print: a server on every interface is reached through loopback here.
+URL_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
-.PHONY: run test install migrate lint format bench clean-db chromium
+.PHONY: run stop test install migrate lint format bench clean-db chromium
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +25,13 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py seed_demo --base-url http://$(URL_HOST):$(PORT)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Stop the embedded PostgreSQL under .data/ (it outlives `make run`); quiet when none runs.
+# A server of your own (DATABASE_URL) is never touched.
+stop:
+	@test ! -x $(BIN)/python || $(BIN)/python -m twitterclone.embedded_db stop
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,10 +42,14 @@ format: install
 	$(BIN)/ruff format .
 
 # Browser tests drive Debian's chromium (never a downloaded browser); install it when missing.
+# Without recommends: 25 packages instead of 125 (no printing stack, udev, upower, mesa); headless
+# chromium needs none of them. fonts-dejavu-core gives the screenshots their text.
+CHROMIUM_PACKAGES := chromium fonts-dejavu-core
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 chromium:
 	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser tests"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
-	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }
+	  $(APT_INSTALL) $(CHROMIUM_PACKAGES) >/dev/null || \
+	  { apt-get update -q >/dev/null && $(APT_INSTALL) $(CHROMIUM_PACKAGES) >/dev/null; }; }
 
 test: lint chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -44,5 +58,5 @@ test: lint chromium
 bench: migrate
 	$(BIN)/python bench/services_latency.py
 
-clean-db:
+clean-db: stop
 	rm -rf .data

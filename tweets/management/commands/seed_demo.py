@@ -43,8 +43,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42)
+        # `make run HOST= PORT=` passes the address it serves, so the printed link works.
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
-    def handle(self, *args, seed: int, **options):
+    def handle(self, *args, seed: int, base_url: str, **options):
         admin_password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin-demo-password")
         if not User.objects.filter_username(ADMIN_USERNAME).exists():
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", admin_password)
@@ -55,7 +57,7 @@ class Command(BaseCommand):
                 self._seed(random.Random(seed))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready. Log in at http://127.0.0.1:8000/login/ as any of "
+                f"Demo ready. Log in at {base_url}/login/ as any of "
                 f"{', '.join(NAMES[:3])}, ... with password '{DEMO_PASSWORD}'; "
                 f"admin at /admin/ as '{ADMIN_USERNAME}' / '{admin_password}'."
             )
