@@ -4,10 +4,12 @@ Apps keep their endpoints in `<app>/api/`; views parse input with a serializer, 
 service or selector, and render with a shared output serializer (STYLE "Views and API").
 """
 
+import json
+
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import QueryDict
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status, throttling
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -16,10 +18,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from twitterclone import limits
 from twitterclone.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE, is_database_unavailable
-from twitterclone.pagination import MAX_LIMIT, Page
+from twitterclone.pagination import MAX_LIMIT, Page, cursor_bind, cursor_unbind
 
 BIGINT_MAX = 2**63 - 1
 NOT_FOUND = "Not found."
+PAGE_PARAM_NAMES = ("cursor", "limit")
 BODY_TOO_LARGE = "The request body is too large."
 
 
@@ -48,11 +51,6 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-def not_found(request, *args, **kwargs):
-    """Answer any /api/v1/ path no endpoint matches with the API's JSON 404."""
-    return JsonResponse({"detail": NOT_FOUND}, status=404)
-
-
 class PageParams(serializers.Serializer):
     """?cursor= and ?limit= of every list endpoint."""
 
@@ -60,23 +58,52 @@ class PageParams(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=20)
 
 
-def page_params(request) -> dict:
-    """Return the validated cursor and limit of a list request (400 on bad values)."""
+def list_scope(path: str, query: QueryDict) -> str:
+    """Name one list: its path and every query parameter but the page's own (cursor, limit)."""
+    # Lower-cased: usernames and tags match in any case, so /users/Alice is /users/alice.
+    rest = sorted(
+        (name, value)
+        for name, values in query.lists()
+        if name not in PAGE_PARAM_NAMES
+        for value in values
+    )
+    return json.dumps([path.lower(), rest])
+
+
+def page_params(request, *, path: str | None = None) -> dict:
+    """Return the validated cursor and limit of a list request (400 on bad values).
+
+    The cursor must have been minted for this list (`path`, default the request's, and the
+    same other query parameters): one from another list is refused like a tampered one.
+    """
     params = PageParams(data=request.query_params)
     params.is_valid(raise_exception=True)
-    return {
-        "cursor": params.validated_data.get("cursor") or None,
-        "limit": params.validated_data["limit"],
-    }
+    cursor = params.validated_data.get("cursor") or None
+    if cursor is not None:
+        scope = list_scope(path or request.path, request.query_params)
+        cursor = cursor_unbind(cursor, scope=scope)  # ValidationError: 400 by exception_handler
+    return {"cursor": cursor, "limit": params.validated_data["limit"]}
+
+
+def page_next_url(
+    request, next_cursor: str | None, *, path: str | None = None, query: dict | None = None
+) -> str | None:
+    """Return the absolute URL of the next page (default: this request's path and query)."""
+    if not next_cursor:
+        return None
+    path = path or request.path
+    if query is None:
+        query = request.query_params.copy()
+    else:
+        query, items = QueryDict(mutable=True), query
+        query.update(items)
+    query["cursor"] = cursor_bind(next_cursor, scope=list_scope(path, query))
+    return request.build_absolute_uri(f"{path}?{query.urlencode()}")
 
 
 def page_response(request, page: Page, serializer_class, *, context: dict | None = None):
     """Render a Page as {"results": [...], "next": url-or-null}."""
-    next_url = None
-    if page.next_cursor:
-        query = request.query_params.copy()
-        query["cursor"] = page.next_cursor
-        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    next_url = page_next_url(request, page.next_cursor)
     context = {"request": request, **(context or {})}
     results = serializer_class(page.items, many=True, context=context).data
     return Response({"results": results, "next": next_url}, status=status.HTTP_200_OK)
@@ -186,7 +213,8 @@ class TokenUsernameThrottle(_Throttle):
 class BigIntConverter:
     """A path id that fits PostgreSQL's BIGINT; anything longer or larger is a 404."""
 
-    regex = "[0-9]{1,19}"
+    # No leading zeros: /tweets/01 would be a second URL for tweet 1, /tweets/0 no tweet at all.
+    regex = "[1-9][0-9]{0,18}"
 
     def to_python(self, value: str) -> int:
         number = int(value)

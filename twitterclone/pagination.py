@@ -3,6 +3,8 @@
 A cursor holds the sort key of the last row served, (created_at, id), signed so a tampered
 or garbage cursor is a clear ValidationError instead of a database error. Rows are ordered
 newest first with the id as tie-breaker, so equal timestamps never cause duplicates or gaps.
+The API binds each cursor to the list that minted it (cursor_bind): a cursor from another list
+is refused too, never applied to the wrong rows.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ CURSOR_INVALID = "Invalid or expired cursor."
 LIMIT_INVALID = "Limit must be between 1 and {max}."
 MAX_LIMIT = 100
 _SALT = "twitterclone.cursor"
+_SCOPE_SALT = "twitterclone.cursor.scope"
 
 
 @dataclass
@@ -38,6 +41,20 @@ def cursor_decode(cursor: str) -> tuple[datetime, int]:
             raise ValueError
         return moment, row_id
     except (signing.BadSignature, ValueError, TypeError):
+        raise ValidationError({"cursor": [CURSOR_INVALID]}) from None
+
+
+def cursor_bind(cursor: str, *, scope: str) -> str:
+    """Return `cursor` signed for one list (`scope`): every other list refuses it."""
+    # The scope is in the salt, not the payload: the cursor grows by one signature only.
+    return signing.Signer(salt=f"{_SCOPE_SALT}:{scope}").sign(cursor)
+
+
+def cursor_unbind(cursor: str, *, scope: str) -> str:
+    """Return the cursor `cursor_bind` wrapped for `scope`; raise ValidationError if it was not."""
+    try:
+        return signing.Signer(salt=f"{_SCOPE_SALT}:{scope}").unsign(cursor)
+    except signing.BadSignature:
         raise ValidationError({"cursor": [CURSOR_INVALID]}) from None
 
 

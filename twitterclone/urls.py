@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from twitterclone.api import BigIntConverter, UsernameConverter, not_found
+from twitterclone import api_errors
+from twitterclone.api import BigIntConverter, UsernameConverter
 from twitterclone.views import favicon
 
 register_converter(BigIntConverter, "bigint")
@@ -15,7 +16,6 @@ api_v1 = [
     path("", include("tweets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^.*$", not_found),  # last: unmatched API paths get JSON, not the HTML 404 page
 ]
 
 urlpatterns = [
@@ -25,7 +25,14 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("social.urls")),
     path("", include("tweets.urls")),
+    # Last, so any API layer added above wins: every other /api/ path, whatever the method and
+    # whatever it holds (newlines too, hence [\s\S]), is a JSON 404 instead of an HTML page.
+    re_path(r"^api/[\s\S]*\Z", api_errors.not_found, name=api_errors.NOT_FOUND_NAME),
 ]
+
+# Under /api/ a 404 raised outside DRF or an unhandled error answers JSON; elsewhere, the pages.
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error
 
 # Local settings only: test and production never install or import the toolbar.
 if "debug_toolbar" in settings.INSTALLED_APPS:  # pragma: no cover

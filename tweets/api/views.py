@@ -6,7 +6,6 @@ DELETE .../like and .../retweet), one view holds both, one method per operation.
 """
 
 from django.urls import reverse
-from django.utils.http import urlencode
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -34,6 +33,7 @@ from twitterclone.api import (
     PostThrottle,
     TextField,
     WriteThrottle,
+    page_next_url,
     page_params,
     page_response,
 )
@@ -199,15 +199,15 @@ class TweetContextApi(APIView):
         responses={200: ThreadSerializer, 400: BAD_PAGE, 401: BAD_TOKEN, 404: NOT_FOUND},
     )
     def get(self, request, pk: int):
-        params = page_params(request)
+        # The replies here are the first page of /replies: its cursors work in both.
+        replies_path = reverse("api-tweet-replies", kwargs={"pk": pk})
+        params = page_params(request, path=replies_path)
         thread = selectors.tweet_context(viewer=request.user, tweet_id=pk, **params)
         replies = thread.replies
         context = tweet_context(request, [*thread.ancestors, thread.tweet, *replies.items])
-        next_url = None
-        if replies.next_cursor:
-            query = urlencode({"cursor": replies.next_cursor, "limit": params["limit"]})
-            path = reverse("api-tweet-replies", kwargs={"pk": pk})
-            next_url = request.build_absolute_uri(f"{path}?{query}")
+        next_url = page_next_url(
+            request, replies.next_cursor, path=replies_path, query={"limit": params["limit"]}
+        )
         return Response(
             {
                 "ancestors": TweetSerializer(thread.ancestors, many=True, context=context).data,

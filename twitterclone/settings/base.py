@@ -174,6 +174,9 @@ TRUSTED_PROXIES = [
     cidr.strip() for cidr in os.environ.get("TRUSTED_PROXIES", "").split(",") if cidr.strip()
 ]
 
+# No /api/ path may answer Django's HTML CSRF page: a JSON 403 there, the page elsewhere.
+CSRF_FAILURE_VIEW = "twitterclone.api_errors.csrf_failure"
+
 # JSON API (docs/api.md): bearer tokens or the browser session, errors as {"field": [msg]}.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
