@@ -92,7 +92,7 @@ class FollowRequest(models.Model):
 
 
 class Block(models.Model):
-    """`blocker` blocked `blocked`: neither sees the other (404 both ways)."""
+    """`blocker` blocked `blocked`: neither sees the other's tweets; only the blocker the card."""
 
     pk = models.CompositePrimaryKey("blocker_id", "blocked_id")
     blocker = models.ForeignKey(
@@ -106,6 +106,10 @@ class Block(models.Model):
 
     class Meta:
         db_table = "blocks"
+        indexes = [
+            # Serves the blocker's list of blocked accounts, newest first (blocks_list).
+            models.Index(F("blocker"), F("created_at").desc(), name="idx_blocks_blocker_created"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="blocks_no_self_block"),
         ]

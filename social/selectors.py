@@ -8,6 +8,9 @@ The rule (docs/architecture.md, "Privacy") is written once, as Q objects over a 
   owner, or an approved follower), on top of `user_visible_q`.
 - `user_listed_q`: the user may appear in lists, search and suggestions (private accounts
   only to those who may see their content).
+- `profile_visible_q`: the user's profile answers (as a card at most) although the viewer
+  blocked them, so the blocker can see whom they blocked and undo it; never when the user
+  blocked the viewer.
 
 Querysets of other models pass `prefix` (e.g. "user__" for tweets); single-object checks
 run the same Q against one row, so Python and SQL can never disagree.
@@ -30,14 +33,34 @@ def _is_staff(viewer: Viewer) -> bool:
     return bool(viewer.is_authenticated and viewer.is_staff)
 
 
-def user_visible_q(*, viewer: Viewer, prefix: str = "") -> Q:
-    """Match users that exist for `viewer`: active (or viewer is staff) and not blocked."""
+def _not_blocking_viewer_q(*, viewer: Viewer, prefix: str) -> Q:
+    """Match users that are active (or viewer is staff) and have not blocked `viewer`."""
     condition = Q() if _is_staff(viewer) else Q(**{f"{prefix}is_active": True})
     if viewer.is_authenticated:
         user_id = OuterRef(f"{prefix}pk")
         condition &= ~Exists(Block.objects.filter(blocker_id=user_id, blocked_id=viewer.pk))
-        condition &= ~Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=user_id))
     return condition
+
+
+def _blocked_by_viewer(*, viewer: User, prefix: str) -> Exists:
+    return Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=OuterRef(f"{prefix}pk")))
+
+
+def user_visible_q(*, viewer: Viewer, prefix: str = "") -> Q:
+    """Match users that exist for `viewer`: active (or viewer is staff) and not blocked."""
+    condition = _not_blocking_viewer_q(viewer=viewer, prefix=prefix)
+    if viewer.is_authenticated:
+        condition &= ~_blocked_by_viewer(viewer=viewer, prefix=prefix)
+    return condition
+
+
+def profile_visible_q(*, viewer: Viewer, prefix: str = "") -> Q:
+    """Match users whose profile (a card at most, see profile_access) answers for `viewer`.
+
+    Like user_visible_q, except that the viewer's own block does not hide the profile: the
+    blocker sees whom they blocked and can undo it. The one blocked still sees nothing.
+    """
+    return _not_blocking_viewer_q(viewer=viewer, prefix=prefix)
 
 
 def _content_open_q(*, viewer: Viewer, prefix: str) -> Q:
@@ -72,15 +95,22 @@ def user_get_visible(*, viewer: Viewer, username: str) -> User:
     return User.objects.filter_username(username).get(user_visible_q(viewer=viewer))
 
 
+def user_get_profile(*, viewer: Viewer, username: str) -> User:
+    """Return the user called `username` (any case) if its profile answers for `viewer`.
+
+    Raise User.DoesNotExist otherwise (see profile_visible_q); profile_access says how much.
+    """
+    return User.objects.filter_username(username).get(profile_visible_q(viewer=viewer))
+
+
 def user_get_blockable(*, viewer: User, username: str) -> User:
     """Return the user called `username` if `viewer` may block or unblock them.
 
     Like user_get_visible, except that the viewer's own block does not hide the account:
     otherwise a block could never be lifted (or repeated). Raise User.DoesNotExist otherwise.
     """
-    blocked_by_viewer = Exists(
-        Block.objects.filter(blocker_id=viewer.pk, blocked_id=OuterRef("pk"))
-    )
+    # A mutual block included: each side can still lift their own.
+    blocked_by_viewer = _blocked_by_viewer(viewer=viewer, prefix="")
     return User.objects.filter_username(username).get(
         user_visible_q(viewer=viewer) | (Q(is_active=True) & blocked_by_viewer)
     )
@@ -93,22 +123,23 @@ def user_content_visible(*, viewer: Viewer, user: User) -> bool:
 
 class ProfileAccess:
     FULL = "full"  # everything
-    CARD = "card"  # protected account: the profile card, no tweets or lists
+    CARD = "card"  # protected account, or one the viewer blocked: the card, no tweets or lists
     MINIMAL = "minimal"  # private account: username and "this account is private"
 
 
 def profile_access(*, viewer: Viewer, user: User) -> str:
     """Return how much of `user`'s profile `viewer` may see (see ProfileAccess).
 
-    Raise User.DoesNotExist when the account does not exist for `viewer` (blocked either way,
-    or suspended): "nothing" is not "minimal". Privacy is read from the row, not `user`.
+    Raise User.DoesNotExist when the profile does not answer for `viewer` (see
+    profile_visible_q: blocked by the user, or suspended): "nothing" is not "minimal". An
+    account the viewer blocked is at most a card, never FULL. Privacy is read from the row.
     """
     row = (
         User.objects.filter(pk=user.pk)
-        .filter(user_visible_q(viewer=viewer))
+        .filter(profile_visible_q(viewer=viewer))
         .annotate(
             content_open=ExpressionWrapper(
-                _content_open_q(viewer=viewer, prefix=""), output_field=BooleanField()
+                content_visible_q(viewer=viewer), output_field=BooleanField()
             )
         )
         .values_list("privacy", "content_open")
@@ -117,9 +148,19 @@ def profile_access(*, viewer: Viewer, user: User) -> str:
     if row is None:
         raise User.DoesNotExist
     privacy, content_open = row
-    if content_open:
-        return ProfileAccess.FULL
-    return ProfileAccess.CARD if privacy == Privacy.PROTECTED else ProfileAccess.MINIMAL
+    return ProfileAccess.FULL if content_open else _access_without_content(privacy)
+
+
+def _access_without_content(privacy: str) -> str:
+    return ProfileAccess.MINIMAL if privacy == Privacy.PRIVATE else ProfileAccess.CARD
+
+
+def profile_access_blocked(*, user: User) -> str:
+    """Return how much the blocker sees of `user`, an account they blocked (blocks_list).
+
+    The same answer profile_access gives, without a query per account of a list.
+    """
+    return _access_without_content(user.privacy)
 
 
 @dataclass(frozen=True)
@@ -160,7 +201,12 @@ def _edge_page(
     edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit, listed: bool = True
 ) -> Page:
     user_q = user_listed_q if listed else user_visible_q
-    edges = edges.filter(user_q(viewer=viewer, prefix=f"{user_field}__")).select_related(user_field)
+    edges = edges.filter(user_q(viewer=viewer, prefix=f"{user_field}__"))
+    return _users_page(edges, user_field=user_field, cursor=cursor, limit=limit)
+
+
+def _users_page(edges: QuerySet, *, user_field: str, cursor, limit) -> Page:
+    edges = edges.select_related(user_field)
     page = keyset_page(edges, order=("created_at", f"{user_field}_id"), cursor=cursor, limit=limit)
     return Page(
         items=[getattr(edge, user_field) for edge in page.items], next_cursor=page.next_cursor
@@ -201,6 +247,20 @@ def follow_requests_incoming(*, user: User, cursor: str | None = None, limit: in
     return _edge_page(
         edges, user_field="requester", viewer=user, cursor=cursor, limit=limit, listed=False
     )
+
+
+def blocks_list(*, user: User, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of the accounts `user` blocked, newest block first.
+
+    Every one whose profile still answers for `user` (profile_visible_q), private ones too:
+    the blocker must see a block to lift it. Not suspended accounts (except to staff), nor
+    those who blocked `user` back, whose own block hides them; either block can still be
+    lifted by username.
+    """
+    edges = Block.objects.filter(blocker_id=user.pk).filter(
+        profile_visible_q(viewer=user, prefix="blocked__")
+    )
+    return _users_page(edges, user_field="blocked", cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("@<str:username>/followers", views.followers, name="followers"),
     path("@<str:username>/following", views.following, name="following"),
     path("follow-requests", views.follow_requests, name="follow_requests"),
+    path("settings/blocks", views.blocks, name="blocks"),
     path(
         "follow-requests/<str:username>/<str:decision>",
         views.follow_request_decide,

@@ -1,4 +1,4 @@
-"""HTML pages and actions for the social graph: follow, block, lists, follow requests.
+"""HTML pages and actions for the social graph: follow, block, lists, requests, blocks.
 
 Same services and selectors as social/api; no tweets here (social never imports tweets).
 """
@@ -17,6 +17,7 @@ from twitterclone.web import is_htmx, safe_next, vary_on_htmx
 from . import services
 from .selectors import (
     ProfileAccess,
+    blocks_list,
     follow_requests_incoming,
     followers_list,
     following_list,
@@ -25,6 +26,8 @@ from .selectors import (
     user_get_blockable,
     user_get_visible,
 )
+
+UNBLOCKED = "You unblocked @{username}."
 
 
 def _visible_user_or_404(viewer, username: str) -> User:
@@ -74,7 +77,7 @@ def follow(request, username: str):
 @require_POST
 @limited("write")
 def block(request, username: str):
-    """Block, or (with action=unblock) unblock an account, then go back to its profile."""
+    """Block, or (with action=unblock) unblock an account, then go back to `next` or its profile."""
     try:
         user = user_get_blockable(viewer=request.user, username=username)
     except User.DoesNotExist:
@@ -82,11 +85,21 @@ def block(request, username: str):
     try:
         if request.POST.get("action") == "unblock":
             services.block_delete(blocker=request.user, blocked=user)
+            messages.success(request, UNBLOCKED.format(username=user.username))
         else:
             services.block_create(blocker=request.user, blocked=user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(user.get_absolute_url())
+    return redirect(safe_next(request, default=user.get_absolute_url()))
+
+
+@login_required
+def blocks(request):
+    """List the accounts the signed-in user blocked, newest first, each with Unblock."""
+    page = _page_or_404(blocks_list, user=request.user, cursor=request.GET.get("cursor"))
+    if is_htmx(request) and request.GET.get("cursor"):
+        return vary_on_htmx(render(request, "social/_blocks_page.html", {"page": page}))
+    return vary_on_htmx(render(request, "social/blocks.html", {"page": page}))
 
 
 def _people_page(request, username: str, loader, tab: str):

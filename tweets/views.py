@@ -18,7 +18,7 @@ from social.selectors import (
     profile_access,
     relationship_get,
     user_get_blockable,
-    user_get_visible,
+    user_get_profile,
 )
 from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import form_errors_add, is_htmx, safe_next, vary_on_htmx
@@ -111,9 +111,12 @@ PROFILE_TABS = {
 
 
 def _profile_page(request, username: str, tab: str):
-    """Show a profile with as much as the viewer may see (DESIGN "Privacy")."""
+    """Show a profile with as much as the viewer may see (DESIGN "Privacy").
+
+    An account the viewer blocked shows its card (at most) with an Unblock button.
+    """
     try:
-        user = user_get_visible(viewer=request.user, username=username)
+        user = user_get_profile(viewer=request.user, username=username)
     except User.DoesNotExist:
         return _blocked_profile_or_404(request, username)
     access = profile_access(viewer=request.user, user=user)
@@ -134,7 +137,11 @@ def _profile_page(request, username: str, tab: str):
 
 
 def _blocked_profile_or_404(request, username: str):
-    """Answer 404, with an Unblock button when the viewer is the one who blocked."""
+    """Answer 404, with an Unblock button when the viewer blocked them too.
+
+    Reached on a mutual block: their block hides their card, but the viewer's own block must
+    stay liftable without an API client.
+    """
     if request.user.is_authenticated:
         try:
             user = user_get_blockable(viewer=request.user, username=username)

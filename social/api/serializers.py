@@ -4,13 +4,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
-from social.selectors import ProfileAccess
+from social.selectors import ProfileAccess, Relationship, profile_access_blocked
 
 # What a private account shows to those who may not see it (DESIGN "Privacy").
 MINIMAL_FIELDS = ("id", "username", "privacy", "access", "relationship")
 ACCESS_CHOICES = [
     (ProfileAccess.FULL, "everything: profile, tweets and lists"),
-    (ProfileAccess.CARD, "protected account: the profile card, no tweets or lists"),
+    (
+        ProfileAccess.CARD,
+        "protected account, or one the viewer blocked: the profile card, no tweets or lists",
+    ),
     (ProfileAccess.MINIMAL, "private account: username and privacy only"),
 ]
 
@@ -57,14 +60,34 @@ class ProfileSerializer(UserSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=ACCESS_CHOICES))
     def get_access(self, user) -> str:
-        return self.context["access"]
+        return self.access_of(user)
 
     @extend_schema_field(RelationshipSerializer)
     def get_relationship(self, user) -> dict:
-        return RelationshipSerializer(self.context["relationship"]).data
+        return RelationshipSerializer(self.relationship_of(user)).data
+
+    def access_of(self, user) -> str:
+        return self.context["access"]
+
+    def relationship_of(self, user) -> Relationship:
+        return self.context["relationship"]
 
     def to_representation(self, user):
         data = super().to_representation(user)
-        if self.context["access"] == ProfileAccess.MINIMAL:
+        if self.access_of(user) == ProfileAccess.MINIMAL:
             return {name: data[name] for name in MINIMAL_FIELDS}
         return data
+
+
+class BlockedProfileSerializer(ProfileSerializer):
+    """A profile in the blocker's list of blocked accounts: what its profile page would show.
+
+    Published as Profile (same fields); access and relationship are known for every item.
+    """
+
+    def access_of(self, user) -> str:
+        return profile_access_blocked(user=user)
+
+    def relationship_of(self, user) -> Relationship:
+        # A block drops follows and requests both ways and stops new ones.
+        return Relationship(blocking=True)

@@ -17,12 +17,14 @@ from accounts.models import Privacy
 from accounts.services import BIO_MAX_LENGTH
 from social import services
 from social.selectors import (
+    blocks_list,
     follow_requests_incoming,
     followers_list,
     following_list,
     profile_access,
     relationship_get,
     user_get_blockable,
+    user_get_profile,
     user_get_visible,
 )
 from twitterclone.api import (
@@ -38,7 +40,7 @@ from twitterclone.api import (
     paged,
 )
 
-from .serializers import MeSerializer, ProfileSerializer
+from .serializers import BlockedProfileSerializer, MeSerializer, ProfileSerializer
 
 NO_SUCH_REQUEST = "No such follow request."
 
@@ -88,10 +90,14 @@ class MeApi(_WritesThrottled, APIView):
 class UserDetailApi(APIView):
     @extend_schema(
         summary="A profile, as much of it as the viewer may see, and the viewer's relationship",
+        description=(
+            "An account the viewer blocked answers with access `card` (`minimal` if private) "
+            "and `relationship.blocking` true; the account they blocked gets 404."
+        ),
         responses={200: ProfileSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND},
     )
     def get(self, request, username: str):
-        user = user_get_visible(viewer=request.user, username=username)
+        user = user_get_profile(viewer=request.user, username=username)
         context = {
             "access": profile_access(viewer=request.user, user=user),
             "relationship": relationship_get(viewer=request.user, user=user),
@@ -221,6 +227,24 @@ class FollowRequestsApi(APIView):
         params = page_params(request)
         page = follow_requests_incoming(user=request.user, **params)
         return page_response(request, page, UserSerializer)
+
+
+class MeBlocksApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Accounts the signed-in user blocked, newest block first",
+        description=(
+            "Each as its profile shows to the blocker: access `card` (`minimal` if private), "
+            "`relationship.blocking` true. Lift a block with DELETE /users/{username}/block."
+        ),
+        parameters=[PageParams],
+        responses={200: paged(ProfileSerializer), 400: BAD_REQUEST, 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        params = page_params(request)
+        page = blocks_list(user=request.user, **params)
+        return page_response(request, page, BlockedProfileSerializer)
 
 
 REQUEST_RESPONSES = {

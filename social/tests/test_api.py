@@ -292,7 +292,7 @@ def test_relationship_reports_both_directions_and_requests():
 
 @pytest.mark.parametrize("privacy", Privacy.values)
 @pytest.mark.parametrize("direction", ["owner_blocks_viewer", "viewer_blocks_owner"])
-def test_blocked_either_way_sees_nothing(privacy, direction):
+def test_blocked_either_way_sees_no_lists_and_the_blocked_no_profile(privacy, direction):
     owner, viewer = user_create(username="owner", privacy=privacy), user_create()
     if direction == "owner_blocks_viewer":
         block_create(blocker=owner, blocked=viewer)
@@ -302,6 +302,10 @@ def test_blocked_either_way_sees_nothing(privacy, direction):
 
     for path in ("", "/followers", "/following"):
         response = client.get(f"/api/v1/users/owner{path}")
+        if path == "" and direction == "viewer_blocks_owner":
+            # The blocker sees the card to lift the block (social/tests/test_blocks.py).
+            assert response.json()["relationship"]["blocking"] is True
+            continue
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found."}
 
@@ -577,7 +581,7 @@ def test_suspended_users_token_stops_working_for_writes():
 # POST and DELETE /users/{username}/block
 
 
-def test_block_severs_follows_both_ways_and_hides_both_profiles():
+def test_block_severs_follows_both_ways_and_leaves_the_blocker_only_a_card():
     alice, bob = user_create(username="alice"), user_create(username="bob")
     follow_create(follower=alice, followee=bob)
     follow_create(follower=bob, followee=alice)
@@ -588,7 +592,11 @@ def test_block_severs_follows_both_ways_and_hides_both_profiles():
 
     assert Block.objects.filter(blocker=alice, blocked=bob).count() == 1
     assert not _follows(alice, bob) and not _follows(bob, alice)
-    assert client.get("/api/v1/users/bob").status_code == 404
+    seen_by_alice = client.get("/api/v1/users/bob").json()
+    assert (seen_by_alice["access"], seen_by_alice["relationship"]) == (
+        "card",
+        {**NO_RELATIONSHIP, "blocking": True},
+    )
     assert as_user(bob).get("/api/v1/users/alice").status_code == 404
 
 

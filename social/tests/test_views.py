@@ -99,7 +99,7 @@ def test_follow_error_shows_in_the_fragment(client):
     assert not UserFollows.objects.exists()
 
 
-def test_block_then_the_profile_is_404_with_an_unblock_button(client):
+def test_block_then_the_profile_is_a_card_with_an_unblock_button(client):
     me, them = user_create(), user_create(username="pest", display_name="Pest Name")
     follow_create(follower=me, followee=them)
     client.force_login(me)
@@ -111,9 +111,9 @@ def test_block_then_the_profile_is_404_with_an_unblock_button(client):
     assert not UserFollows.objects.exists()
 
     page = client.get(them.get_absolute_url())
-    assert page.status_code == 404
+    assert page.status_code == 200
     assert _button("Unblock") in page.text
-    assert "Pest Name" not in page.text
+    assert "Pest Name" in page.text and "You blocked @pest" in page.text
 
     client.post(reverse("block", kwargs={"username": "pest"}), {"action": "unblock"})
     assert not Block.objects.exists()

@@ -13,6 +13,7 @@ from social.selectors import (
     followers_list,
     following_list,
     profile_access,
+    user_get_profile,
     user_get_visible,
 )
 from social.services import (
@@ -50,7 +51,8 @@ TABLE = {
     "approved_follower": {PUBLIC: FULL, PROTECTED: FULL, PRIVATE: FULL},
     "owner": {PUBLIC: FULL, PROTECTED: FULL, PRIVATE: FULL},
     "blocked_by_owner": {PUBLIC: NOTHING, PROTECTED: NOTHING, PRIVATE: NOTHING},
-    "blocking_the_owner": {PUBLIC: NOTHING, PROTECTED: NOTHING, PRIVATE: NOTHING},
+    # The blocker still sees the profile (a card at most) to see and lift the block.
+    "blocking_the_owner": {PUBLIC: CARD, PROTECTED: CARD, PRIVATE: MINIMAL},
     "staff": {PUBLIC: FULL, PROTECTED: CARD, PRIVATE: MINIMAL},
 }
 CELLS = [(viewer, account) for viewer in TABLE for account in (PUBLIC, PROTECTED, PRIVATE)]
@@ -141,12 +143,12 @@ def _shown(tweets) -> set[int]:
     return {t.original_tweet_id if t.is_plain_retweet else t.pk for t in tweets}
 
 
-def test_profile_lookup_404s_only_when_blocked_either_way(scene):
+def test_profile_lookup_404s_only_where_the_table_says_nothing(scene):
     if scene.access is NOTHING:
         with pytest.raises(User.DoesNotExist):
-            user_get_visible(viewer=scene.viewer, username=scene.owner.username.upper())
+            user_get_profile(viewer=scene.viewer, username=scene.owner.username.upper())
     else:
-        found = user_get_visible(viewer=scene.viewer, username=scene.owner.username.upper())
+        found = user_get_profile(viewer=scene.viewer, username=scene.owner.username.upper())
         assert found.pk == scene.owner.pk
 
 

@@ -22,11 +22,27 @@ ANONYMOUS, STRANGER, REQUESTER, FOLLOWER, OWNER, BLOCKED, BLOCKING = VIEWERS = [
 ]
 
 
+def may_see_profile(viewer: str, privacy: str) -> bool:
+    """Return whether the owner's profile answers `viewer` at all (else 404).
+
+    The one the owner blocked gets 404; the one who blocked the owner sees the profile, as a
+    card at most, to see the block and lift it.
+    """
+    return viewer != BLOCKED
+
+
 def may_see_card(viewer: str, privacy: str) -> bool:
     """Return whether `viewer` may see the owner's profile card (name, bio)."""
-    if viewer in (BLOCKED, BLOCKING):
+    if viewer == BLOCKED:
         return False
     return privacy != Privacy.PRIVATE or viewer in (FOLLOWER, OWNER)
+
+
+def may_find(viewer: str, privacy: str) -> bool:
+    """Return whether the owner may appear in lists and search shown to `viewer`."""
+    if viewer in (BLOCKED, BLOCKING):
+        return False
+    return may_see_card(viewer, privacy)
 
 
 def may_see_tweets(viewer: str, privacy: str) -> bool:

@@ -36,7 +36,9 @@ from twitterclone.tests.privacy_table import (
     STRANGER,
     TWEET_MARK,
     VIEWERS,
+    may_find,
     may_see_card,
+    may_see_profile,
     may_see_tweets,
 )
 
@@ -107,7 +109,7 @@ def _world(privacy: str) -> World:
 def _expected_access(viewer: str, privacy: str) -> str:
     if may_see_tweets(viewer, privacy):
         return "full"
-    return "card" if privacy == Privacy.PROTECTED else "minimal"
+    return "card" if may_see_card(viewer, privacy) else "minimal"
 
 
 class Session:
@@ -158,12 +160,12 @@ def test_privacy_matrix_over_every_read_endpoint(viewer, privacy):
     t = world.tweets
     session = Session(world.viewers[viewer])
     tweets_ok = may_see_tweets(viewer, privacy)
-    blocked = viewer in (BLOCKED, BLOCKING)
     hidden = 404
 
-    # The owner's profile: 404 across a block, else as much as the table allows.
-    profile = session.get("/users/owner", hidden if blocked else 200)
-    if not blocked:
+    # The owner's profile: as much as the table allows, 404 to the one the owner blocked.
+    profile_ok = may_see_profile(viewer, privacy)
+    profile = session.get("/users/owner", 200 if profile_ok else hidden)
+    if profile_ok:
         access = _expected_access(viewer, privacy)
         assert profile["access"] == access
         assert profile["privacy"] == privacy
@@ -175,6 +177,7 @@ def test_privacy_matrix_over_every_read_endpoint(viewer, privacy):
             viewer == REQUESTER and privacy != Privacy.PUBLIC
         )
         assert profile["relationship"]["following"] is (viewer == FOLLOWER)
+        assert profile["relationship"]["blocking"] is (viewer == BLOCKING)
 
     # The owner's lists and tweets: all or nothing.
     expected = 200 if tweets_ok else hidden
@@ -218,7 +221,7 @@ def test_privacy_matrix_over_every_read_endpoint(viewer, privacy):
     assert (t["own"].pk in _ids(shared)) is tweets_ok
     assert t["by_bystander"].pk in _ids(shared)
     assert (t["own"].pk in _ids(found_tweets)) is tweets_ok
-    assert ("owner" in _usernames(found_users)) is may_see_card(viewer, privacy)
+    assert ("owner" in _usernames(found_users)) is may_find(viewer, privacy)
 
     # The home timeline: the viewer follows the bystander, who retweeted the owner.
     if viewer != ANONYMOUS:
