@@ -1,9 +1,14 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests.
+
+On-commit jobs (fan-out, timeline upkeep) are not run at once here: a plain django_db test
+never commits, so its jobs run only where a test asks, after the service or request that
+queued them (tweets.tests.factories.committed, pytest-django's
+django_capture_on_commit_callbacks(execute=True)); transaction=True tests commit for real.
+"""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import transaction
 
 # pytester runs small pytest sessions in tests (the collection guard's own tests).
 pytest_plugins = ["pytester", "twitterclone.tests.collection_guard"]
@@ -23,21 +28,3 @@ def _fresh_rate_limits():
     the suite's sign-ups would add up to the register limit and fail unrelated tests.
     """
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def on_commit_runs_at_once(request, monkeypatch):
-    """Run on-commit jobs (fan-out, timeline upkeep) at once in tests that never commit.
-
-    A plain django_db test lives inside one transaction that is rolled back, so on-commit
-    callbacks would never fire; the jobs then run where they are queued, inside the service's
-    transaction. Tests marked transaction=True commit for real and keep Django's behaviour.
-    """
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or marker.kwargs.get("transaction"):
-        return
-
-    def run_now(func, using=None, robust=False):
-        func()
-
-    monkeypatch.setattr(transaction, "on_commit", run_now)

@@ -18,7 +18,7 @@ from tweets.services import (
     like_create,
     retweet_create,
 )
-from tweets.tests.factories import post
+from tweets.tests.factories import committed, post
 
 pytestmark = pytest.mark.django_db
 
@@ -571,7 +571,7 @@ def _timeline_world(viewer: User, authors: list[User], tweets: int) -> None:
         author = authors[number % len(authors)]
         if made and number % 5 == 3:
             # The previous item is never a plain retweet, so each retweet has its own original.
-            retweet_create(user=author, tweet_id=made[-1].pk)
+            committed(retweet_create)(user=author, tweet_id=made[-1].pk)  # fans out
             made.append(Tweet.objects.get(user=author, original_tweet=made[-1], content=""))
         elif made and number % 5 == 4:
             made.append(post(author, f"quote {number}", quote_of_id=made[-1].pk))

@@ -84,7 +84,9 @@ def test_quoting_an_unseen_tweet_looks_like_an_unknown_one(client):
     assert "closed words" not in response.text
 
 
-def test_compose_with_a_media_url_and_a_quote_posts_both(client):
+def test_compose_with_a_media_url_and_a_quote_posts_both(
+    client, django_capture_on_commit_callbacks
+):
     original = post(user_create(), "quotable")
     author = user_create()
     client.force_login(author)
@@ -92,7 +94,9 @@ def test_compose_with_a_media_url_and_a_quote_posts_both(client):
     assert f'name="quote_of_id" value="{original.pk}"' in home.text
 
     data = {"content": "with a picture", "media_url": "https://img.example/a.png"}
-    response = client.post(reverse("home"), {**data, "quote_of_id": original.pk})
+    # The fan-out into the author's own timeline runs after the request, as after its commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("home"), {**data, "quote_of_id": original.pk})
 
     assert response.status_code == 302
     tweet = Tweet.objects.get(user=author)

@@ -18,7 +18,7 @@ from accounts.tests.factories import user_create
 from social.services import follow_create
 from tweets.models import Tweet
 from tweets.services import like_create, retweet_create
-from tweets.tests.factories import post
+from tweets.tests.factories import committed, post
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ class Scene:
             if reply_to is not None:
                 item = post(author, f"reply {number} #{TAG} @viewer", reply_to_id=reply_to.pk)
             elif number % 5 == 3 and not previous.is_plain_retweet:
-                retweet_create(user=author, tweet_id=previous.pk)
+                committed(retweet_create)(user=author, tweet_id=previous.pk)  # fans out
                 item = Tweet.objects.get(user=author, original_tweet=previous, content="")
             elif number % 5 == 4:
                 item = post(author, f"quote {number} #{TAG}", quote_of_id=self.root.pk)
