@@ -26,7 +26,23 @@
     root.querySelectorAll("textarea[data-counter]").forEach(bindCounter);
   }
 
+  // htmx leaves the page as it was when an action is refused (it swaps only 2xx answers):
+  // say why in the page's status region instead of failing silently.
+  function announceRefusal(event) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var xhr = event.detail.xhr;
+    var note = document.createElement("p");
+    note.className = "message error";
+    // A 429 answers htmx in plain text (twitterclone/limits.py); other errors are pages.
+    note.textContent = xhr.status === 429 && xhr.responseText
+      ? xhr.responseText
+      : "That didn't work. Reload the page and try again.";
+    box.replaceChildren(note);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    document.body.addEventListener("htmx:responseError", announceRefusal);
   });
 })();

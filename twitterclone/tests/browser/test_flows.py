@@ -14,6 +14,7 @@ from accounts.tests.factories import PASSWORD, user_create
 from social.models import FollowRequest, UserFollows
 from tweets.models import Like, Tweet
 from tweets.tests.factories import post
+from twitterclone.tests.api_helpers import throttle_rates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -288,3 +289,21 @@ def test_search_finds_tweets_and_people(site):
     expect(
         page.get_by_role("main").get_by_role("link", name=re.compile("Dana Scully"))
     ).to_be_visible()
+
+
+def test_a_refused_htmx_action_says_why(page, live_server, settings):
+    settings.REST_FRAMEWORK = throttle_rates(write="1/h")
+    user_create(username="alice")
+    bob = user_create(username="bob")
+    tweet = post(bob, "like me twice")
+    log_in(page, live_server, "alice")
+
+    page.goto(f"{live_server.url}/@bob")
+    card = tweet_card(page, tweet)
+    card.get_by_role("button", name="Like", exact=True).click()
+    expect(card.get_by_role("button", name="Unlike")).to_be_visible()
+    card.get_by_role("button", name="Unlike").click()  # the second write of the hour: refused
+
+    expect(page.get_by_role("status")).to_contain_text("Too many attempts")
+    expect(card.get_by_role("button", name="Unlike")).to_be_visible()
+    assert Like.objects.filter(user__username="alice", tweet=tweet).exists()
