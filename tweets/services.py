@@ -685,7 +685,8 @@ def report_create(*, reporter: User, tweet_id: int, reason: str) -> tuple[Report
     nothing is written. Raise Tweet.DoesNotExist for a tweet the reporter may not see.
     """
     reject_nul_bytes(reason=reason)
-    if not reason.strip():
+    reason = text_clean(text=reason)
+    if text_is_blank(text=reason):
         raise ValidationError({"reason": [REPORT_REASON_REQUIRED]})
     if len(reason) > 500:
         raise ValidationError({"reason": [REPORT_REASON_TOO_LONG]})

@@ -45,6 +45,7 @@ def test_a_report_is_open_and_a_second_one_while_open_adds_nothing(reporter, twe
     [
         ("", REPORT_REASON_REQUIRED),
         ("   ", REPORT_REASON_REQUIRED),
+        ("\u200b\u2060\ufeff\x07", REPORT_REASON_REQUIRED),
         ("x" * 501, REPORT_REASON_TOO_LONG),
         ("a\x00b", NUL_BYTE),
     ],
