@@ -90,13 +90,18 @@ def limit_charge(*, scope: str, ident: str) -> int | None:
         return None
     key = f"limit:{scope}:{ident}"
     now = time.time()
-    cache.add(f"{key}:start", now, timeout=rate.seconds)
-    cache.add(key, 0, timeout=rate.seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window closed between add and incr: this opens the next
-        cache.set(key, 1, timeout=rate.seconds)
-        count = 1
+    # One round trip while a window is open (incr); opening one costs two more. Of two
+    # requests racing to open it, add lets one win and the other counts in its window.
+    count = 1
+    for _attempt in range(3):  # a window can close between two calls; never loop for ever
+        try:
+            count = cache.incr(key)
+            break
+        except ValueError:
+            if cache.add(key, 1, timeout=rate.seconds):
+                cache.set(f"{key}:start", now, timeout=rate.seconds)
+                count = 1
+                break
     if count <= rate.count:
         return None
     # A refused request is not counted, so a client hammering while refused does not push

@@ -4,7 +4,9 @@ Issue 11: padded login names, a forged X-Forwarded-For and the HTML forms each e
 limits; every attack here must end in 429.
 """
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import cache
@@ -392,3 +394,35 @@ def test_a_window_lets_count_requests_through_and_refusals_do_not_count():
         assert limit_charge(scope="token_ip", ident="x") in (1, 2)
 
     assert set(refused) <= {1, 2}
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+
+
+@override_settings(CACHES=REDIS_CACHES)
+def test_on_redis_concurrent_requests_never_slip_past_the_limit():
+    """Production's counters (Redis, shared by every process): 20 racing requests, 5 let in."""
+    cache.clear()
+    with _rates(token_ip="5/h"), ThreadPoolExecutor(max_workers=8) as pool:
+        waits = list(pool.map(lambda _: limit_charge(scope="token_ip", ident="race"), range(20)))
+    cache.clear()
+
+    assert waits.count(None) == 5
+    assert all(wait is not None and 0 < wait <= 3600 for wait in waits if wait is not None)
+
+
+@override_settings(CACHES=REDIS_CACHES)
+def test_on_redis_padded_names_share_one_lock(api, vic):
+    cache.clear()
+    with _rates(token_username="3/h", token_ip="1000/h"):
+        answers = [_api_login(api, name).status_code for name in PADDED]
+        right_password = _api_login(api, " vic ", password=PASSWORD)
+    cache.clear()
+
+    assert answers[:3] == [400, 400, 400]
+    assert set(answers[3:]) == {429}
+    assert right_password.status_code == 429
+    assert not ApiToken.objects.filter(user=vic).exists()
