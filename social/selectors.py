@@ -19,7 +19,17 @@ run the same Q against one row, so Python and SQL can never disagree.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from accounts.models import Privacy, User
 from twitterclone.pagination import Page, keyset_page
@@ -202,15 +212,34 @@ def _edge_page(
 ) -> Page:
     user_q = user_listed_q if listed else user_visible_q
     edges = edges.filter(user_q(viewer=viewer, prefix=f"{user_field}__"))
-    return _users_page(edges, user_field=user_field, cursor=cursor, limit=limit)
+    return _users_page(edges, user_field=user_field, viewer=viewer, cursor=cursor, limit=limit)
 
 
-def _users_page(edges: QuerySet, *, user_field: str, cursor, limit) -> Page:
-    edges = edges.select_related(user_field)
-    page = keyset_page(edges, order=("created_at", f"{user_field}_id"), cursor=cursor, limit=limit)
-    return Page(
-        items=[getattr(edge, user_field) for edge in page.items], next_cursor=page.next_cursor
+def _access_case(*, viewer: Viewer, prefix: str) -> Case:
+    """Return profile_access's answer as SQL, for every person of a list in the list's query."""
+    return Case(
+        When(content_visible_q(viewer=viewer, prefix=prefix), then=Value(ProfileAccess.FULL)),
+        When(Q(**{f"{prefix}privacy": Privacy.PRIVATE}), then=Value(ProfileAccess.MINIMAL)),
+        default=Value(ProfileAccess.CARD),
     )
+
+
+def _users_page(edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit) -> Page:
+    """Return a page of the users at `user_field` of `edges`, each with `.access` for `viewer`.
+
+    Lists the owner sees whole (own followers, follow requests, blocks) hold people whose card
+    the rule hides from the owner: `.access` tells the API and the HTML how much to show.
+    """
+    edges = edges.select_related(user_field).annotate(
+        person_access=_access_case(viewer=viewer, prefix=f"{user_field}__")
+    )
+    page = keyset_page(edges, order=("created_at", f"{user_field}_id"), cursor=cursor, limit=limit)
+    people = []
+    for edge in page.items:
+        person = getattr(edge, user_field)
+        person.access = edge.person_access
+        people.append(person)
+    return Page(items=people, next_cursor=page.next_cursor)
 
 
 def followers_list(
@@ -260,7 +289,7 @@ def blocks_list(*, user: User, cursor: str | None = None, limit: int = 20) -> Pa
     edges = Block.objects.filter(blocker_id=user.pk).filter(
         profile_visible_q(viewer=user, prefix="blocked__")
     )
-    return _users_page(edges, user_field="blocked", cursor=cursor, limit=limit)
+    return _users_page(edges, user_field="blocked", viewer=user, cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from social.selectors import ProfileAccess, Relationship, profile_access_blocked
 
 # What a private account shows to those who may not see it (DESIGN "Privacy").
 MINIMAL_FIELDS = ("id", "username", "privacy", "access", "relationship")
+PERSON_MINIMAL_FIELDS = ("id", "username", "privacy", "access")
 ACCESS_CHOICES = [
     (ProfileAccess.FULL, "everything: profile, tweets and lists"),
     (
@@ -24,6 +25,35 @@ class MeSerializer(UserSerializer):
     class Meta(UserSerializer.Meta):
         fields = [*UserSerializer.Meta.fields, "email"]
         read_only_fields = fields
+
+
+class PersonSerializer(UserSerializer):
+    """A user in a list (followers, following, follow requests), as much as the viewer may see.
+
+    `access` is the rule's answer for this viewer (social.selectors lists set it on each
+    person); at "minimal" (a private account whose card the viewer may not see, in the lists
+    the owner sees whole) only `id`, `username`, `privacy` and `access` are present, as the
+    HTML shows only the handle.
+    """
+
+    access = serializers.ChoiceField(choices=ACCESS_CHOICES, read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "access"]
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if name not in PERSON_MINIMAL_FIELDS:
+                field.read_only = field.required = False  # absent at minimal: not required
+        return fields
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        if user.access == ProfileAccess.MINIMAL:
+            return {name: data[name] for name in PERSON_MINIMAL_FIELDS}
+        return data
 
 
 class RelationshipSerializer(serializers.Serializer):

@@ -12,7 +12,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import UserSerializer
 from accounts.models import Privacy
 from accounts.services import BIO_MAX_LENGTH
 from social import services
@@ -40,7 +39,12 @@ from twitterclone.api import (
     paged,
 )
 
-from .serializers import BlockedProfileSerializer, MeSerializer, ProfileSerializer
+from .serializers import (
+    BlockedProfileSerializer,
+    MeSerializer,
+    PersonSerializer,
+    ProfileSerializer,
+)
 
 NO_SUCH_REQUEST = "No such follow request."
 
@@ -48,7 +52,7 @@ NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such account, or not one the viewer may see."
 )
 NO_CONTENT = OpenApiResponse(None, description="Done (also when there was nothing to undo).")
-USER_PAGE = paged(UserSerializer)
+PERSON_PAGE = paged(PersonSerializer)
 
 
 # Throttles a view's writes (WriteThrottle), never its reads. A comment, not a docstring:
@@ -105,7 +109,7 @@ class UserDetailApi(APIView):
         return Response(ProfileSerializer(user, context=context).data)
 
 
-LIST_RESPONSES = {200: USER_PAGE, 400: BAD_REQUEST, 401: UNAUTHORIZED, 404: NOT_FOUND}
+LIST_RESPONSES = {200: PERSON_PAGE, 400: BAD_REQUEST, 401: UNAUTHORIZED, 404: NOT_FOUND}
 
 
 class FollowersApi(APIView):
@@ -118,7 +122,7 @@ class FollowersApi(APIView):
         params = page_params(request)
         user = user_get_visible(viewer=request.user, username=username)
         page = followers_list(viewer=request.user, user=user, **params)
-        return page_response(request, page, UserSerializer)
+        return page_response(request, page, PersonSerializer)
 
 
 class FollowingApi(APIView):
@@ -131,7 +135,7 @@ class FollowingApi(APIView):
         params = page_params(request)
         user = user_get_visible(viewer=request.user, username=username)
         page = following_list(viewer=request.user, user=user, **params)
-        return page_response(request, page, UserSerializer)
+        return page_response(request, page, PersonSerializer)
 
 
 WRITE_RESPONSES = {
@@ -221,12 +225,12 @@ class FollowRequestsApi(APIView):
     @extend_schema(
         summary="Pending requests to follow the signed-in user, newest first",
         parameters=[PageParams],
-        responses={200: USER_PAGE, 400: BAD_REQUEST, 401: UNAUTHORIZED},
+        responses={200: PERSON_PAGE, 400: BAD_REQUEST, 401: UNAUTHORIZED},
     )
     def get(self, request):
         params = page_params(request)
         page = follow_requests_incoming(user=request.user, **params)
-        return page_response(request, page, UserSerializer)
+        return page_response(request, page, PersonSerializer)
 
 
 class MeBlocksApi(APIView):

@@ -345,7 +345,7 @@ def test_followers_and_following_lists_newest_first(api):
     assert followers.status_code == following.status_code == 200
     assert _usernames(followers) == _usernames(following) == ["fan2", "fan1", "fan0"]
     assert followers.json()["next"] is None
-    assert set(followers.json()["results"][0]) == USER_FIELDS
+    assert set(followers.json()["results"][0]) == USER_FIELDS | {"access"}
 
 
 def test_followers_pages_follow_the_next_link(api):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from social.selectors import ProfileAccess
 from tweets.services import HASHTAG_RE, MENTION_RE
 
 register = template.Library()
@@ -88,7 +89,9 @@ AVATAR_SIZES = {"s": 32, "m": 48, "l": 96}
 def avatar(user, size: str = "m") -> SafeString:
     """Render the user's picture, or their initial in a circle of a colour their id picks."""
     pixels = AVATAR_SIZES.get(size, 48)
-    if user.profile_image_url:
+    # A person listed at "minimal" access (social.selectors) shows no more than the handle.
+    minimal = getattr(user, "access", None) == ProfileAccess.MINIMAL
+    if user.profile_image_url and not minimal:
         return format_html(
             '<img class="avatar avatar-{}" src="{}" alt="" width="{}" height="{}" '
             'loading="lazy" referrerpolicy="no-referrer">',
@@ -98,7 +101,8 @@ def avatar(user, size: str = "m") -> SafeString:
             pixels,
         )
     hue = zlib.crc32(str(user.pk).encode()) % 360
-    initial = (user.display_name or user.username or "?")[:1].upper()
+    initial = ((user.username if minimal else user.display_name) or user.username or "?")[:1]
+    initial = initial.upper()
     return format_html(
         '<span class="avatar avatar-{} avatar-fallback" style="background:hsl({},55%,45%)" '
         'aria-hidden="true">{}</span>',
