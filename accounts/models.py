@@ -68,7 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         db_table = "users"
         indexes = [
-            # Serve user search (tweets.selectors.users_search): lower(name) COLLATE "C" LIKE
+            # Serve user search (search.selectors.users_search): lower(name) COLLATE "C" LIKE
             # 'prefix%' is a range of these, and pages follow the username one in order. The
             # unique lower(username) index cannot: LIKE needs byte order, the default is C.UTF-8.
             models.Index(Collate(Lower("username"), "C"), name="idx_users_username_prefix"),

@@ -90,7 +90,7 @@ class Tweet(models.Model):
             # Serves mentions of a user: mentions @> ARRAY[user_id].
             GinIndex(fields=["mentions"], name="idx_tweets_mentions"),
             # Serves tweet search: to_tsvector('english', content) @@ websearch_to_tsquery(...).
-            # The query must repeat this expression exactly (tweets.selectors.CONTENT_VECTOR).
+            # The query must repeat this expression exactly (search.selectors.CONTENT_VECTOR).
             GinIndex(SearchVector("content", config="english"), name="idx_tweets_content_fts"),
             # Serves a tweet's replies and thread context; most tweets are not replies.
             models.Index(

@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 from accounts.models import Privacy
 from accounts.services import token_create, user_set_active
 from accounts.tests.factories import user_create
+from search import selectors
 from social.services import block_create, follow_create, follow_request_approve, privacy_set
-from tweets import selectors
 from tweets.models import Tweet
 from tweets.services import retweet_create
 from tweets.tests.factories import post
