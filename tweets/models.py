@@ -146,6 +146,20 @@ class Tweet(models.Model):
         return self.original_tweet_id is not None and self.content != ""
 
 
+def tweet_fields() -> list[models.Field]:
+    """Return the fields that are `tweets` columns, in model order, for raw INSERTs and COPY.
+
+    The one list the raw writes (retweet_create, seed_social) take their columns from, so a
+    new column cannot be left out of one of them.
+    """
+    return [field for field in Tweet._meta.get_fields() if field.concrete]
+
+
+def tweet_columns() -> list[str]:
+    """Return the `tweets` column names in model order (see tweet_fields)."""
+    return [field.column for field in tweet_fields()]
+
+
 class Like(models.Model):
     """One like per (user, tweet)."""
 
