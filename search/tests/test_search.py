@@ -463,22 +463,3 @@ def test_tweets_exactly_on_a_window_bound_and_ties_are_paged_once(author, limit)
     expected = [newest, *sorted(tied, key=lambda t: (t.created_at, t.pk), reverse=True), oldest]
 
     assert _all_pages(AnonymousUser(), "tied", limit) == [t.pk for t in expected]
-
-
-def test_admin_search_matches_are_the_newest_and_pages_follow_them(author):
-    from moderation.admin import TweetAdmin
-    from moderation.paginator import COUNT_CAP
-
-    now = django_timezone.now()
-    old = _aged(author, "heron old", 40 * 24 * HOUR, now)
-    recent = [_aged(author, f"heron {n}", n * HOUR, now) for n in range(3)]
-    newest_first = Tweet.objects.order_by("-created_at", "-id")
-
-    found, _ = TweetAdmin(Tweet, None).get_search_results(None, newest_first, "heron")
-    by_likes, _ = TweetAdmin(Tweet, None).get_search_results(
-        None, Tweet.objects.order_by("-like_count"), "heron"
-    )
-
-    assert [t.pk for t in found] == [t.pk for t in recent] + [old.pk]
-    assert COUNT_CAP + 1 > found.count() == by_likes.count() == 4
-    assert "UNION ALL" in str(found.query) and "UNION ALL" not in str(by_likes.query)
