@@ -68,7 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         db_table = "users"
         indexes = [
-            # Serve user search (tweets.selectors.users_search): lower(name) COLLATE "C" LIKE
+            # Serve user search (search.selectors.users_search): lower(name) COLLATE "C" LIKE
             # 'prefix%' is a range of these, and pages follow the username one in order. The
             # unique lower(username) index cannot: LIKE needs byte order, the default is C.UTF-8.
             models.Index(Collate(Lower("username"), "C"), name="idx_users_username_prefix"),
@@ -110,7 +110,8 @@ class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
 
     key_hash = models.CharField(max_length=64, primary_key=True)
-    # Indexed: revoking every token of a user (password change, suspension).
+    # Indexed: revoking every token of a user (password change). Suspension keeps them:
+    # authentication refuses an inactive user's token, which works again after unsuspension.
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     created_at = models.DateTimeField(default=timezone.now)
 

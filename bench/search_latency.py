@@ -1,4 +1,4 @@
-"""Latency of tweet search (tweets.selectors.tweets_search) by word frequency, old vs new.
+"""Latency of tweet search (search.selectors.tweets_search) by word frequency, old vs new.
 
 Picks words by how many tweets they match (a 1 % sample of tweets through ts_stat, then the
 exact count through idx_tweets_content_fts): very common, ~1 %, ~0.25 %, ~0.05 %, rare,
@@ -40,8 +40,9 @@ def old_tweets_search(*, viewer, query: str, cursor: str | None = None, limit: i
     from django.contrib.postgres.search import SearchQuery
     from django.db import connection, transaction
 
+    from search.selectors import CONTENT_VECTOR
     from tweets.models import Tweet
-    from tweets.selectors import CONTENT_VECTOR, _with_related
+    from tweets.selectors import tweet_cards
     from twitterclone.pagination import keyset_page
 
     matching = SearchQuery(query, config="english", search_type="websearch")
@@ -52,7 +53,7 @@ def old_tweets_search(*, viewer, query: str, cursor: str | None = None, limit: i
     )
     with transaction.atomic(), connection.cursor() as db:
         db.execute("SET LOCAL min_parallel_index_scan_size = '1TB'")
-        return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+        return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
 def match_count(word: str) -> int:
@@ -103,7 +104,7 @@ def explain(word: str, viewer) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tweets.selectors import SEARCH_PLANNER_SETTINGS, tweets_search
+    from search.selectors import SEARCH_PLANNER_SETTINGS, tweets_search
 
     tweets_search(viewer=viewer, query=word)
     with CaptureQueriesContext(connection) as captured:
@@ -134,7 +135,7 @@ def main() -> None:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
-    from tweets.selectors import tweets_search
+    from search.selectors import tweets_search
 
     signed_in = User.objects.order_by("-following_count").first()
     if args.explain:

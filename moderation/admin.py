@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
-from tweets.models import PLAIN_RETWEET, Report, Tweet
-from tweets.selectors import (
+from search.selectors import (
     CONTENT_VECTOR,
     SEARCH_PLANNER_SETTINGS,
     tweet_search_q,
     tweets_search_newest,
 )
+from tweets.models import PLAIN_RETWEET, Report, Tweet
 
 from . import services
 from .models import AuditLogEntry
@@ -251,7 +251,8 @@ class RetweetFilter(ChoiceFilter):
 class MediaFilter(ChoiceFilter):
     title = "has media"
     parameter_name = "media"
-    # "Yes" is served by idx_tweets_media (tweets/migrations/0009).
+    # No index of its own (about 2 % of tweets have media): the list's order and the capped
+    # count keep it cheap (docs/performance.md, "Moderation admin").
     choices_q = [("yes", "Yes", ~Q(media_urls=[])), ("no", "No", Q(media_urls=[]))]
 
 
@@ -331,7 +332,7 @@ class TweetAdmin(FastChangeListMixin, admin.ModelAdmin):
             return response.render() if hasattr(response, "render") else response
 
     def get_search_results(self, request, queryset, search_term):
-        """Full-text search through tweets.selectors.tweets_search_newest (recency windows).
+        """Full-text search through search.selectors.tweets_search_newest (recency windows).
 
         In the list's own order (newest first) the matches are the COUNT_CAP + 1 newest: all a
         capped count and its pages can show. Sorted by another column, every match is a row.

@@ -194,19 +194,6 @@ def relationship_get(*, viewer: Viewer, user: User) -> Relationship:
     return Relationship(**row)
 
 
-def is_following(*, follower: User, followee: User) -> bool:
-    """Tell whether `follower` follows `followee` (approved)."""
-    return UserFollows.objects.filter(follower_id=follower.pk, following_id=followee.pk).exists()
-
-
-def is_blocked_either_way(*, user_a: User, user_b: User) -> bool:
-    """Tell whether either user blocked the other."""
-    return Block.objects.filter(
-        Q(blocker_id=user_a.pk, blocked_id=user_b.pk)
-        | Q(blocker_id=user_b.pk, blocked_id=user_a.pk)
-    ).exists()
-
-
 def _edge_page(
     edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit, listed: bool = True
 ) -> Page:

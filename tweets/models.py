@@ -90,7 +90,7 @@ class Tweet(models.Model):
             # Serves mentions of a user: mentions @> ARRAY[user_id].
             GinIndex(fields=["mentions"], name="idx_tweets_mentions"),
             # Serves tweet search: to_tsvector('english', content) @@ websearch_to_tsquery(...).
-            # The query must repeat this expression exactly (tweets.selectors.CONTENT_VECTOR).
+            # The query must repeat this expression exactly (search.selectors.CONTENT_VECTOR).
             GinIndex(SearchVector("content", config="english"), name="idx_tweets_content_fts"),
             # Serves a tweet's replies and thread context; most tweets are not replies.
             models.Index(
@@ -144,6 +144,20 @@ class Tweet(models.Model):
     @property
     def is_quote(self) -> bool:
         return self.original_tweet_id is not None and self.content != ""
+
+
+def tweet_fields() -> list[models.Field]:
+    """Return the fields that are `tweets` columns, in model order, for raw INSERTs and COPY.
+
+    The one list the raw writes (retweet_create, seed_social) take their columns from, so a
+    new column cannot be left out of one of them.
+    """
+    return [field for field in Tweet._meta.get_fields() if field.concrete]
+
+
+def tweet_columns() -> list[str]:
+    """Return the `tweets` column names in model order (see tweet_fields)."""
+    return [field.column for field in tweet_fields()]
 
 
 class Like(models.Model):

@@ -29,7 +29,7 @@ from django.core.management.base import CommandError, OutputWrapper
 from django.db import DatabaseError, connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
-from .models import MAX_CONTENT_LENGTH
+from .models import MAX_CONTENT_LENGTH, tweet_columns
 
 SEED_USERNAME_PREFIX = "seed_"
 SEED_PASSWORD = "seed-password"
@@ -755,14 +755,12 @@ class _World:
         )
         yield (
             "tweets",
-            (
-                "id", "user_id", "content", "reply_to_tweet_id", "original_tweet_id", "media_urls",
-                "hashtags", "mentions", "like_count", "retweet_count", "reply_count", "is_hidden",
-                "created_at",
-            ),
+            # From the model, as retweet_create's INSERT: a new column the rows below do not
+            # write fails the COPY ("missing data for column") instead of being left out.
+            tuple(tweet_columns()),
             self.m,
             _chunks(self._tweet_rows(content_rng)),
-        )  # fmt: skip
+        )
         yield (
             "likes",
             ("user_id", "tweet_id", "created_at"),
@@ -813,7 +811,7 @@ class _World:
             yield f"{ids[target]}\t{ids[requester]}\t{fmt(created)}\n"
 
     def _tweet_rows(self, rng: Random) -> Iterator[str]:
-        """Yield the tweets, writing each one's content (hashtags, mentions) on the way."""
+        """Yield the tweets in tweet_columns() order, writing their content on the way."""
         n, base = self.n, self.tweet_base + 1
         rand = rng.random
         ids, usernames, user_ids = self.user_ids, self.usernames, self.user_ids

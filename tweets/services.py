@@ -28,6 +28,7 @@ from .models import (
     Like,
     Report,
     Tweet,
+    tweet_fields,
 )
 from .selectors import tweet_get_visible
 
@@ -284,6 +285,15 @@ def _insert_ignore_returning(sql: str, params: list):
         return None if row is None else row[0]
 
 
+def tweet_insert_row(tweet: Tweet) -> dict[str, object]:
+    """Return `tweet`'s values by column for a raw INSERT: every column (tweet_fields) but id."""
+    return {
+        field.column: field.get_db_prep_save(getattr(tweet, field.attname), connection=connection)
+        for field in tweet_fields()
+        if not field.primary_key
+    }
+
+
 @transaction.atomic
 def like_create(*, user: User, tweet_id: int) -> Counts:
     """Like a tweet `user` can see (idempotent); raise Tweet.DoesNotExist otherwise."""
@@ -317,14 +327,15 @@ def retweet_create(*, user: User, tweet_id: int) -> Counts:
     original = _retweetable_original(user=user, tweet=tweet, error_field="tweet")
     _lock_target(original.pk)
     # The partial unique index uniq_tweets_plain_retweet arbitrates concurrent retweets.
+    # The model's defaults fill the other columns (created_at: the app's clock, as for any
+    # tweet; now() would be the transaction's start).
+    row = tweet_insert_row(Tweet(user_id=user.pk, original_tweet_id=original.pk))
     retweet_id = _insert_ignore_returning(
-        f"INSERT INTO {Tweet._meta.db_table} (user_id, content, original_tweet_id, media_urls, "
-        "hashtags, mentions, like_count, retweet_count, reply_count, is_hidden, created_at) "
-        "VALUES (%s, '', %s, '{}', '{}', '{}', 0, 0, 0, false, %s) "
+        f"INSERT INTO {Tweet._meta.db_table} ({', '.join(row)}) "
+        f"VALUES ({', '.join(['%s'] * len(row))}) "
         "ON CONFLICT (user_id, original_tweet_id) WHERE original_tweet_id IS NOT NULL "
         "AND content = '' DO NOTHING RETURNING id",
-        # The app's clock, like Tweet.created_at: now() would be the transaction's start.
-        [user.pk, original.pk, timezone.now()],
+        list(row.values()),
     )
     if retweet_id is not None:
         Tweet.objects.filter(pk=original.pk).update(retweet_count=F("retweet_count") + 1)

@@ -4,8 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("explore", views.explore, name="explore"),
-    path("search", views.search, name="search"),
     path("hashtag/<str:tag>", views.hashtag, name="hashtag"),
     path("@<str:username>", views.profile, name="profile"),
     path("@<str:username>/with_replies", views.profile_replies, name="profile_replies"),

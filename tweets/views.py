@@ -27,7 +27,6 @@ from . import services
 from .forms import ReportForm, TweetForm
 from .models import Tweet
 from .selectors import (
-    hashtags_trending,
     timeline_home,
     tweet_context,
     tweet_get_visible,
@@ -35,9 +34,6 @@ from .selectors import (
     tweets_by_hashtag,
     tweets_liked_by,
     tweets_of_user,
-    tweets_recent,
-    tweets_search,
-    users_search,
 )
 
 TWEET_FIELDS = {"media_urls": "media_url"}
@@ -75,28 +71,10 @@ def home(request):
     return _list_page(request, "tweets/home.html", {"form": form, "page": page})
 
 
-def explore(request):
-    """Show the newest tweets anyone may see and the trending hashtags."""
-    page = _page_or_404(tweets_recent, viewer=request.user, cursor=request.GET.get("cursor"))
-    context = {"page": page, "trending": [] if request.GET.get("cursor") else hashtags_trending()}
-    return _list_page(request, "tweets/explore.html", context)
-
-
 def hashtag(request, tag: str):
     """Show the visible tweets carrying #tag."""
     page = _page_or_404(tweets_by_hashtag, viewer=request.user, tag=tag, cursor=_cursor(request))
     return _list_page(request, "tweets/hashtag.html", {"page": page, "tag": tag.lower()})
-
-
-def search(request):
-    """Search tweets (full text) or people (name prefix); the same rule hides what it must."""
-    query = request.GET.get("q", "").strip()[:100]
-    kind = "people" if request.GET.get("type") == "people" else "tweets"
-    loader = users_search if kind == "people" else tweets_search
-    page = _page_or_404(loader, viewer=request.user, query=query, cursor=_cursor(request))
-    context = {"page": page, "q": query, "type": kind}
-    partial = "social/_people_page.html" if kind == "people" else "tweets/_page.html"
-    return _list_page(request, "tweets/search.html", context, partial=partial)
 
 
 def _cursor(request) -> str | None:

@@ -13,6 +13,7 @@ register_converter(UsernameConverter, "username")
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("social.api.urls")),
+    path("", include("search.api.urls")),
     path("", include("tweets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("social.urls")),
     path("", include("tweets.urls")),
+    path("", include("search.urls")),
     # Last, so any API layer added above wins: every other /api/ path, whatever the method and
     # whatever it holds (newlines too, hence [\s\S]), is a JSON 404 instead of an HTML page.
     re_path(r"^api/[\s\S]*\Z", api_errors.not_found, name=api_errors.NOT_FOUND_NAME),

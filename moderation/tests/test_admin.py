@@ -1,12 +1,14 @@
 """The moderation admin: who gets in, what each page and action does, and what it costs."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, user_create
@@ -432,3 +434,30 @@ def test_search_pages_are_short(moderator, world):
 
     assert len(cl.result_list) == moderation_admin.SEARCH_PAGE_ROWS
     assert cl.paginator.num_pages == 3  # 56 matches
+
+
+def _aged(author, content: str, age: timedelta, now) -> Tweet:
+    tweet = post(author, content)
+    Tweet.objects.filter(pk=tweet.pk).update(created_at=now - age)
+    tweet.created_at = now - age
+    return tweet
+
+
+def test_admin_search_matches_are_the_newest_and_pages_follow_them():
+    # The admin shares search.selectors.tweets_search_newest (recency windows).
+    author = user_create()
+    now = timezone.now()
+    old = _aged(author, "heron old", timedelta(days=40), now)
+    recent = [_aged(author, f"heron {n}", timedelta(hours=n), now) for n in range(3)]
+    newest_first = Tweet.objects.order_by("-created_at", "-id")
+
+    found, _ = moderation_admin.TweetAdmin(Tweet, None).get_search_results(
+        None, newest_first, "heron"
+    )
+    by_likes, _ = moderation_admin.TweetAdmin(Tweet, None).get_search_results(
+        None, Tweet.objects.order_by("-like_count"), "heron"
+    )
+
+    assert [t.pk for t in found] == [t.pk for t in recent] + [old.pk]
+    assert moderation_admin.COUNT_CAP + 1 > found.count() == by_likes.count() == 4
+    assert "UNION ALL" in str(found.query) and "UNION ALL" not in str(by_likes.query)

@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.tests.factories import PASSWORD, user_create
 from moderation import services
 from moderation.models import AuditLogEntry
+from search.selectors import tweets_search
 from social.services import follow_create
 from tweets.models import Report, Tweet
 from tweets.selectors import (
@@ -18,7 +19,6 @@ from tweets.selectors import (
     tweets_mentioning,
     tweets_of_user,
     tweets_recent,
-    tweets_search,
 )
 from tweets.services import like_create, report_create, retweet_create
 from tweets.tests.factories import post

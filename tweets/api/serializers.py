@@ -1,12 +1,12 @@
 """Output serializers for tweets, shared by every endpoint that returns them."""
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import AuthorSerializer, UserSerializer
+from accounts.api.serializers import AuthorSerializer
 from social.selectors import user_visible_q
 from tweets.models import Tweet
-from twitterclone.api import PageSerializer, paged
+from twitterclone.api import paged
 
 
 class _TweetFields(serializers.ModelSerializer):
@@ -128,24 +128,3 @@ class ThreadSerializer(serializers.Serializer):
     ancestors = TweetSerializer(many=True)
     tweet = TweetSerializer()
     replies = TweetPage()
-
-
-class TrendingTagSerializer(serializers.Serializer):
-    tag = serializers.CharField()
-    authors = serializers.IntegerField(help_text="Distinct authors in the last hours.")
-    authors_before = serializers.IntegerField(help_text="Distinct authors the day before.")
-
-
-class TrendingSerializer(serializers.Serializer):
-    results = TrendingTagSerializer(many=True)
-
-
-class SearchPageSerializer(PageSerializer):
-    """A page of search results: tweets (type=tweets) or users (type=users)."""
-
-    results = PolymorphicProxySerializer(
-        component_name="SearchResult",
-        serializers=[TweetSerializer, UserSerializer],
-        resource_type_field_name=None,
-        many=True,
-    )

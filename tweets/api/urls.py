@@ -12,8 +12,5 @@ urlpatterns = [
     path("tweets/<bigint:pk>/report", views.TweetReportApi.as_view(), name="api-tweet-report"),
     path("timeline/home", views.HomeTimelineApi.as_view(), name="api-timeline-home"),
     path("users/<username:username>/tweets", views.UserTweetsApi.as_view(), name="api-user-tweets"),
-    # Before the tag pattern, which would take "trending" as a tag.
-    path("hashtags/trending", views.TrendingHashtagsApi.as_view(), name="api-hashtags-trending"),
     path("hashtags/<str:tag>", views.HashtagTweetsApi.as_view(), name="api-hashtag"),
-    path("search", views.SearchApi.as_view(), name="api-search"),
 ]

@@ -1,4 +1,4 @@
-"""API views for tweets, timelines, hashtags and search (DESIGN "API contract").
+"""API views for tweets, timelines and hashtags (DESIGN "API contract"); search is in search/api.
 
 Each parses its input, calls one service or selector, and renders (STYLE "Views and API").
 Where the contract puts two operations on one path (GET and DELETE /tweets/{id}, POST and
@@ -18,7 +18,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import UserSerializer
 from social.selectors import user_get_visible
 from tweets import selectors, services
 from tweets.models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, Report
@@ -40,10 +39,7 @@ from twitterclone.api import (
 
 from .serializers import (
     CountsSerializer,
-    SearchPageSerializer,
     ThreadSerializer,
-    TrendingSerializer,
-    TrendingTagSerializer,
     TweetPage,
     TweetSerializer,
     tweet_context,
@@ -322,46 +318,6 @@ class HashtagTweetsApi(APIView):
     )
     def get(self, request, tag: str):
         page = selectors.tweets_by_hashtag(viewer=request.user, tag=tag, **page_params(request))
-        return _tweet_page_response(request, page)
-
-
-class TrendingHashtagsApi(APIView):
-    @extend_schema(
-        operation_id="hashtags_trending_list",
-        summary="Tags used by the most distinct authors lately, against the day before",
-        responses={200: TrendingSerializer, 401: BAD_TOKEN},
-    )
-    def get(self, request):
-        tags = selectors.hashtags_trending()
-        return Response({"results": TrendingTagSerializer(tags, many=True).data})
-
-
-class SearchApi(APIView):
-    @extend_schema_serializer(component_name="SearchParams")
-    class InputSerializer(serializers.Serializer):
-        q = serializers.CharField(
-            min_length=1,
-            max_length=selectors.MAX_QUERY_LENGTH,
-            help_text='Tweets: words, "a phrase", or, -word. Users: the start of a username '
-            "or display name.",
-        )
-        type = serializers.ChoiceField(choices=["tweets", "users"], default="tweets")
-
-    @extend_schema(
-        operation_id="search_list",
-        summary="Search tweets (full text, newest first) or users (name prefix, by username)",
-        parameters=[InputSerializer, PageParams],
-        responses={200: SearchPageSerializer, 400: BAD_REQUEST, 401: BAD_TOKEN},
-    )
-    def get(self, request):
-        data = self.InputSerializer(data=request.query_params)
-        data.is_valid(raise_exception=True)
-        query, kind = data.validated_data["q"], data.validated_data["type"]
-        params = page_params(request)
-        if kind == "users":
-            page = selectors.users_search(viewer=request.user, query=query, **params)
-            return page_response(request, page, UserSerializer)
-        page = selectors.tweets_search(viewer=request.user, query=query, **params)
         return _tweet_page_response(request, page)
 
 

@@ -1,16 +1,12 @@
-"""A user's tweets, mentions, explore, thread context and trending hashtags."""
-
-from datetime import timedelta
+"""A user's tweets, mentions, explore and thread context (trending: search/tests)."""
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Privacy
 from accounts.tests.factories import user_create
 from social.services import block_create
 from tweets.models import Tweet
 from tweets.selectors import (
-    hashtags_trending,
     tweet_context,
     tweets_by_hashtag,
     tweets_mentioning,
@@ -92,44 +88,3 @@ def test_context_of_a_tweet_the_viewer_may_not_see_raises(anonymous):
     secret = post(user_create(privacy=Privacy.PROTECTED), "secret")
     with pytest.raises(Tweet.DoesNotExist):
         tweet_context(viewer=anonymous, tweet_id=secret.pk)
-
-
-def _tweet_at(author, content: str, hours_ago: float) -> Tweet:
-    tweet = post(author, content)
-    moment = timezone.now() - timedelta(hours=hours_ago)
-    Tweet.objects.filter(pk=tweet.pk).update(created_at=moment)
-    return tweet
-
-
-def test_trending_counts_distinct_recent_authors_against_the_day_before():
-    people = [user_create() for _ in range(6)]
-    # #rising: 3 authors now, none before. #steady: 2 now, 4 before. #spam: one author 5 times.
-    for person in people[:3]:
-        _tweet_at(person, "#Rising", 1)
-    for person in people[:2]:
-        _tweet_at(person, "#steady", 1)
-    for person in people[:4]:
-        _tweet_at(person, "#steady", 10)
-    for _ in range(5):
-        _tweet_at(people[5], "#spam", 1)
-    _tweet_at(people[0], "#ancient", 40)
-
-    trending = hashtags_trending(hours=3, limit=10)
-
-    assert [t.tag for t in trending] == ["rising", "steady", "spam"]
-    assert (trending[0].authors, trending[0].authors_before) == (3, 0)
-    assert (trending[1].authors, trending[1].authors_before) == (2, 4)
-
-
-def test_trending_never_counts_protected_private_hidden_or_suspended_tweets():
-    from accounts.services import user_set_active
-
-    for privacy in (Privacy.PROTECTED, Privacy.PRIVATE):
-        _tweet_at(user_create(privacy=privacy), "#secret", 1)
-    hidden = _tweet_at(user_create(), "#secret", 1)
-    Tweet.objects.filter(pk=hidden.pk).update(is_hidden=True)
-    suspended = user_create()
-    _tweet_at(suspended, "#secret", 1)
-    user_set_active(user=suspended, active=False)
-
-    assert hashtags_trending() == []

@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from accounts.models import Privacy
+from accounts.models import Privacy, User
 from accounts.services import token_create, user_set_active
 from accounts.tests.factories import user_create
+from search import selectors
+from social.selectors import user_listed_q
 from social.services import block_create, follow_create, follow_request_approve, privacy_set
-from tweets import selectors
 from tweets.models import Tweet
 from tweets.services import retweet_create
 from tweets.tests.factories import post
@@ -232,6 +233,22 @@ def test_blocked_and_suspended_accounts_are_not_listed():
     assert usernames(search(client_for(viewer), "dan", type="users")) == ["dan_ok"]
     everyone = ["dan_blocked", "dan_blocker", "dan_ok"]
     assert usernames(search(client_for(), "dan", type="users")) == everyone
+
+
+def test_user_search_lists_exactly_whom_user_listed_q_lists_for_each_viewer_kind():
+    owner = user_create(username="kin_private", privacy=Privacy.PRIVATE)
+    user_create(username="kin_protected", privacy=Privacy.PROTECTED)
+    user_create(username="kin_public")
+    follower, blocker = user_create(username="kin_follower"), user_create(username="kin_blocker")
+    follow_approved(follower, owner)
+    staff = user_create(username="kin_staff", is_staff=True)
+    user_set_active(user=user_create(username="kin_gone"), active=False)
+    block_create(blocker=blocker, blocked=follower)
+
+    for viewer in (AnonymousUser(), user_create(), owner, follower, blocker, staff):
+        rule = User.objects.filter(user_listed_q(viewer=viewer), username__startswith="kin_")
+        found = selectors.users_search(viewer=viewer, query="kin_", limit=100).items
+        assert [u.username for u in found] == sorted(u.username for u in rule)
 
 
 def test_user_search_pages_with_next():
@@ -463,22 +480,3 @@ def test_tweets_exactly_on_a_window_bound_and_ties_are_paged_once(author, limit)
     expected = [newest, *sorted(tied, key=lambda t: (t.created_at, t.pk), reverse=True), oldest]
 
     assert _all_pages(AnonymousUser(), "tied", limit) == [t.pk for t in expected]
-
-
-def test_admin_search_matches_are_the_newest_and_pages_follow_them(author):
-    from moderation.admin import TweetAdmin
-    from moderation.paginator import COUNT_CAP
-
-    now = django_timezone.now()
-    old = _aged(author, "heron old", 40 * 24 * HOUR, now)
-    recent = [_aged(author, f"heron {n}", n * HOUR, now) for n in range(3)]
-    newest_first = Tweet.objects.order_by("-created_at", "-id")
-
-    found, _ = TweetAdmin(Tweet, None).get_search_results(None, newest_first, "heron")
-    by_likes, _ = TweetAdmin(Tweet, None).get_search_results(
-        None, Tweet.objects.order_by("-like_count"), "heron"
-    )
-
-    assert [t.pk for t in found] == [t.pk for t in recent] + [old.pk]
-    assert COUNT_CAP + 1 > found.count() == by_likes.count() == 4
-    assert "UNION ALL" in str(found.query) and "UNION ALL" not in str(by_likes.query)
