@@ -24,11 +24,14 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from accounts.models import Privacy, User
+from accounts.services import user_register
 from social.models import UserFollowers
+from social.services import follow_create
 from timelines.models import HomeTimeline, HomeTimelineEntry
 from timelines.selectors import FOLLOWED_AND_SELF_SQL, PULL_SQL, _home_keys, timeline_home
 from timelines.services import timeline_fan_out, timeline_rebuild
 from tweets.services import tweet_create, tweet_delete
+from twitterclone.pagination import cursor_encode
 
 FOLLOW_TARGETS = (100, 1000, 5000)
 FAN_OUT_TARGETS = (1000, 10000)
@@ -157,9 +160,6 @@ class Command(BaseCommand):
         return self._make_reader(target)
 
     def _make_reader(self, target: int) -> User:
-        from accounts.services import user_register
-        from social.services import follow_create
-
         username = f"bench_follows_{target}"
         reader = User.objects.filter_username(username).first()
         if reader is None:
@@ -343,8 +343,6 @@ class Command(BaseCommand):
 
 
 def _cursor_for(created_at: datetime, tweet_id: int) -> str:
-    from twitterclone.pagination import cursor_encode
-
     return cursor_encode(created_at, tweet_id)
 
 
