@@ -24,7 +24,7 @@ class HomeTimeline(models.Model):
     (created_at, id) is at or after the horizon is in `home_timeline`; older pages are
     pulled from `tweets`. A null horizon means the materialised rows are complete.
     No row means the timeline is not built: fan-out skips the user and the first read
-    rebuilds it.
+    queues its rebuild (timelines.selectors).
     """
 
     owner = models.OneToOneField(

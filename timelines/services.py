@@ -26,7 +26,7 @@ def timeline_fan_out(*, tweet_id: int) -> int:
 
     One INSERT ... SELECT from user_followers. A celebrity's tweet goes only to the author's
     own timeline; followers pull it on read. Followers without a built timeline are skipped:
-    their first read rebuilds it.
+    their first read queues a rebuild.
     """
     with connection.cursor() as cursor:
         cursor.execute(

@@ -10,9 +10,9 @@ from accounts.tests.factories import PASSWORD, user_create
 from moderation import services
 from moderation.models import AuditLogEntry
 from social.services import follow_create
+from timelines.selectors import timeline_home
 from tweets.models import Report, Tweet
 from tweets.selectors import (
-    timeline_home,
     tweet_get_visible,
     tweets_by_hashtag,
     tweets_mentioning,
