@@ -3,7 +3,7 @@
     .venv/bin/python bench/db_connections.py --database tc_seed --clients 1000 --direct 20 \
         --duration 30 --json docs/benchmarks/db_connections_100k.json
 
-Both phases run the project's own home-timeline keys query (tweets.selectors.HOME_KEYS_SQL,
+Both phases run the project's own home-timeline keys query (timelines.selectors.HOME_KEYS_SQL,
 first page, 21 keys) for random owners that have a materialised timeline, each client in a
 closed loop, for the same `--duration` after the connections are open. Phase 1: `--clients`
 connections to a loopback PgBouncer (bench/stack.py, transaction pooling,
@@ -41,7 +41,7 @@ def home_keys_sql() -> str:
     import django
 
     django.setup()
-    from tweets.selectors import HOME_KEYS_SQL
+    from timelines.selectors import HOME_KEYS_SQL
 
     return HOME_KEYS_SQL.format(before_m="", before_t="")
 

@@ -30,7 +30,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from tweets.management.commands.timeline_benchmark import _percentiles, _timed
+    from timelines.management.commands.timeline_benchmark import _percentiles, _timed
 
     def percentiles(samples: list[float]) -> str:
         stats = _percentiles(samples)
@@ -43,6 +43,7 @@ def main() -> None:
     from django.test.utils import override_settings
 
     from accounts.models import User
+    from timelines import selectors as timeline_selectors
     from tweets import selectors
     from tweets.models import Tweet
 
@@ -61,7 +62,7 @@ def main() -> None:
     with override_settings(DEBUG=False):
         print("1. Page fetch through the visibility rule (21 candidate ids)")
         for target, reader in readers.items():
-            page = selectors.timeline_home(viewer=reader, limit=21)
+            page = timeline_selectors.timeline_home(viewer=reader, limit=21)
             ids = [tweet.pk for tweet in page.items]
 
             def orm(reader=reader, ids=ids):
@@ -76,7 +77,9 @@ def main() -> None:
             print(f"  follows {target:>5} compiled once: {percentiles(timed(compiled, args.runs))}")
 
         print("2. Per-followee pull, first page of 20")
-        sql = selectors.PULL_SQL.format(authors=selectors.FOLLOWED_AND_SELF_SQL, before="")
+        sql = timeline_selectors.PULL_SQL.format(
+            authors=timeline_selectors.FOLLOWED_AND_SELF_SQL, before=""
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS bench_tweets_user_created_plain "

@@ -209,7 +209,7 @@ def _drop_queued_jobs() -> None:
     """Delete the timeline jobs this run queued in the database backend (no worker runs them)."""
     from django_tasks_db.models import DBTaskResult
 
-    DBTaskResult.objects.filter(task_path__startswith="tweets.tasks.").delete()
+    DBTaskResult.objects.filter(task_path__startswith="timelines.tasks.").delete()
 
 
 def cleanup(prefix: str) -> int:

@@ -193,19 +193,6 @@ class Progress:
         self.stream.flush()
 
 
-def materialize_timelines(
-    stdout: OutputWrapper, *, days: float = 1, now: datetime | None = None
-) -> None:
-    """Build every seeded user's home timeline from the last `days` of tweets.
-
-    seed_social calls it once the load has committed; older pages are pulled on read.
-    """
-    from tweets.services import timelines_materialize
-
-    timelines, rows = timelines_materialize(days=days, now=now)
-    stdout.write(f"materialised {timelines:,} home timelines, {rows:,} rows ({days:g} days)")
-
-
 def seed_social(
     *, params: SeedParams, flush: bool = False, stderr: OutputWrapper | None = None
 ) -> SeedSummary:

@@ -2,9 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
@@ -24,39 +22,22 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import get_related_populators
 
 from accounts.models import User
-from social.selectors import Viewer, content_visible_q, user_content_visible
+from social.selectors import Viewer, user_content_visible
 from twitterclone.pagination import (
+    Key,
     Page,
     cursor_decode,
     cursor_encode,
+    keyset_before_sql,
     keyset_page,
     limit_clean,
 )
 
 from .models import PLAIN_RETWEET, Like, Tweet
+from .visibility import _single_tweet_q
 
-
-def _single_tweet_q(*, viewer: Viewer, prefix: str) -> Q:
-    """Match the tweet at `prefix` if its author's content is visible and it is not hidden."""
-    condition = content_visible_q(viewer=viewer, prefix=f"{prefix}user__")
-    if not (viewer.is_authenticated and viewer.is_staff):
-        not_hidden = Q(**{f"{prefix}is_hidden": False})
-        if viewer.is_authenticated:
-            not_hidden |= Q(**{f"{prefix}user_id": viewer.pk})
-        condition &= not_hidden
-    return condition
-
-
-def tweet_visible_q(*, viewer: Viewer) -> Q:
-    """Match the tweets `viewer` may see.
-
-    The author's account decides (DESIGN "Privacy"); a hidden tweet is seen by staff and its
-    author; a plain retweet shows its original, so the original must pass the rule too. A
-    reply is judged by its own author only; a quote shows "unavailable" for a hidden original.
-    """
-    return _single_tweet_q(viewer=viewer, prefix="") & (
-        ~PLAIN_RETWEET | _single_tweet_q(viewer=viewer, prefix="original_tweet__")
-    )
+# The rule's public name stays tweets.selectors.tweet_visible_q (docs/architecture.md).
+from .visibility import tweet_visible_q as tweet_visible_q
 
 
 def tweet_own_visible_q(*, viewer: Viewer) -> Q:
@@ -156,120 +137,12 @@ def tweets_of_user(
         params = {"user_id": user.pk, "count": count}
         if before is not None:
             params.update(before_at=before[0], before_id=before[1])
-        sql = USER_KEYS_SQL.format(replies=replies, before=_before_sql(before, "id"))
+        sql = USER_KEYS_SQL.format(replies=replies, before=keyset_before_sql(before, "id"))
         with connection.cursor() as db:
             db.execute(sql, params)
             return db.fetchall()
 
-    return _page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)
-
-
-# Home timeline (DESIGN "Timelines"): materialised rows at or after the horizon, celebrities
-# pulled on read, older pages pulled per followee. See tweets/services.py for the writes.
-
-# Top `count` of the authors in {authors}; one index range scan per author (LATERAL) on
-# idx_tweets_user_created, then a merge: the cost grows with authors, not with their tweets.
-PULL_SQL = """
-    SELECT t.created_at, t.id FROM ({authors}) a
-    CROSS JOIN LATERAL (
-        SELECT created_at, id FROM tweets
-        WHERE user_id = a.user_id {before}
-        ORDER BY created_at DESC, id DESC LIMIT %(count)s
-    ) t
-    ORDER BY t.created_at DESC, t.id DESC LIMIT %(count)s
-"""
-FOLLOWED_AND_SELF_SQL = """
-    SELECT following_id AS user_id FROM user_follows WHERE follower_id = %(owner_id)s
-    UNION ALL SELECT %(owner_id)s
-"""
-# One round trip: the timeline's state (no row: not built), the next materialised rows at or
-# after the horizon, and the followed celebrities' tweets. A celebrity tweet older than the
-# last materialised row of a full page cannot make the page, so `floor` bounds each pull.
-HOME_KEYS_SQL = """
-    WITH state AS (
-        SELECT horizon_at, horizon_id FROM home_timelines WHERE owner_id = %(owner_id)s
-    ),
-    materialised AS (
-        SELECT h.created_at, h.tweet_id FROM home_timeline h, state
-        WHERE h.owner_id = %(owner_id)s {before_m}
-          AND (state.horizon_at IS NULL
-               OR (h.created_at, h.tweet_id) >= (state.horizon_at, state.horizon_id))
-        ORDER BY h.created_at DESC, h.tweet_id DESC LIMIT %(count)s
-    ),
-    floor AS (
-        SELECT CASE WHEN count(*) = %(count)s THEN min(created_at) END AS at FROM materialised
-    ),
-    celebrities AS (
-        SELECT t.created_at, t.id FROM timeline_pulled_authors p
-        -- One user_follows_pkey probe per pulled author (LIMIT keeps the planner from turning
-        -- it into a join that reads every account the owner follows).
-        CROSS JOIN LATERAL (
-            SELECT 1 FROM user_follows f
-            WHERE f.follower_id = %(owner_id)s AND f.following_id = p.user_id LIMIT 1
-        ) followed
-        CROSS JOIN LATERAL (
-            SELECT created_at, id FROM tweets
-            WHERE user_id = p.user_id {before_t}
-              AND created_at >= COALESCE((SELECT at FROM floor), '-infinity')
-            ORDER BY created_at DESC, id DESC LIMIT %(count)s
-        ) t
-    )
-    SELECT 's', horizon_at, horizon_id FROM state
-    UNION ALL SELECT 'm', created_at, tweet_id FROM materialised
-    UNION ALL SELECT 'c', created_at, id FROM celebrities
-"""
-MAX_FILL_ROUNDS = 10
-
-Key = tuple[datetime, int]
-
-
-def _before_sql(before: Key | None, id_column: str, table: str = "") -> str:
-    if before is None:
-        return ""
-    # The plain created_at bound lets the index seek; the row comparison breaks ties by id.
-    return (
-        f"AND {table}created_at <= %(before_at)s "
-        f"AND ({table}created_at, {table}{id_column}) < (%(before_at)s, %(before_id)s)"
-    )
-
-
-class _NotBuilt(Exception):
-    """The viewer has no materialised home timeline yet."""
-
-
-def _home_keys(*, owner_id: int, before: Key | None, count: int) -> list[Key]:
-    """Return the keys of the next `count` home-timeline tweets older than `before`.
-
-    Raise _NotBuilt when the owner has no timeline. One query, plus one pull when the
-    materialised rows run out above the horizon.
-    """
-    params = {
-        "owner_id": owner_id,
-        "count": count,
-        "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD,
-    }
-    if before is not None:
-        params.update(before_at=before[0], before_id=before[1])
-    sql = HOME_KEYS_SQL.format(
-        before_m=_before_sql(before, "tweet_id", table="h."), before_t=_before_sql(before, "id")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    state = [(at, pk) for source, at, pk in rows if source == "s"]
-    if not state:
-        raise _NotBuilt
-    keys = {(at, pk) for source, at, pk in rows if source != "s"}
-    horizon = None if state[0][0] is None else state[0]
-    if horizon is not None and sum(source == "m" for source, _, _ in rows) < count:
-        # Materialised rows ran out: older tweets come from the followees' own timelines.
-        pull_before = horizon if before is None else min(before, horizon)
-        params.update(before_at=pull_before[0], before_id=pull_before[1])
-        pull = PULL_SQL.format(authors=FOLLOWED_AND_SELF_SQL, before=_before_sql(pull_before, "id"))
-        with connection.cursor() as cursor:
-            cursor.execute(pull, params)
-            keys.update(cursor.fetchall())
-    return sorted(keys, reverse=True)[:count]
+    return tweets_page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)
 
 
 # The page query, compiled once per kind of viewer. Django compiles the one visibility rule
@@ -338,27 +211,11 @@ def _objects_from_rows(compiler, rows: list[tuple]) -> list[Tweet]:
     return objects
 
 
-def timeline_home(*, viewer: User, cursor: str | None = None, limit: int = 20) -> Page:
-    """Return a page of the viewer's home timeline: own tweets and followed users', newest first.
-
-    Candidates come from the materialised rows (and pulls), then pass the visibility rule in
-    one query; a page short after filtering fetches more candidates. Two queries per page in
-    the common case, whatever the follow count; a timeline not built yet is built first.
-    """
-
-    def keys_of(before: Key | None, count: int) -> list[Key]:
-        try:
-            return _home_keys(owner_id=viewer.pk, before=before, count=count)
-        except _NotBuilt:
-            from .services import timeline_rebuild  # a read that must write: the first one
-
-            timeline_rebuild(owner_id=viewer.pk)
-            return _home_keys(owner_id=viewer.pk, before=before, count=count)
-
-    return _page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)
+# A page short after the rule asks for more keys at most this many times.
+MAX_FILL_ROUNDS = 10
 
 
-def _page_from_keys(
+def tweets_page_from_keys(
     *,
     viewer: Viewer,
     keys_of: Callable[[Key | None, int], list[Key]],

@@ -20,6 +20,7 @@ from social.selectors import (
     user_get_blockable,
     user_get_profile,
 )
+from timelines.selectors import timeline_home
 from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import form_errors_add, is_htmx, safe_next, vary_on_htmx
 
@@ -27,7 +28,6 @@ from . import services
 from .forms import ReportForm, TweetForm
 from .models import Tweet
 from .selectors import (
-    timeline_home,
     tweet_context,
     tweet_get_visible,
     tweet_replies_unseen,

@@ -21,6 +21,10 @@ _SALT = "twitterclone.cursor"
 _SCOPE_SALT = "twitterclone.cursor.scope"
 
 
+# A row's sort key: (created_at, id), newest first.
+Key = tuple[datetime, int]
+
+
 @dataclass
 class Page:
     items: list = field(default_factory=list)
@@ -42,6 +46,17 @@ def cursor_decode(cursor: str) -> tuple[datetime, int]:
         return moment, row_id
     except (signing.BadSignature, ValueError, TypeError):
         raise ValidationError({"cursor": [CURSOR_INVALID]}) from None
+
+
+def keyset_before_sql(before: Key | None, id_column: str, table: str = "") -> str:
+    """Return the raw-SQL condition for rows older than `before` (params before_at, before_id)."""
+    if before is None:
+        return ""
+    # The plain created_at bound lets the index seek; the row comparison breaks ties by id.
+    return (
+        f"AND {table}created_at <= %(before_at)s "
+        f"AND ({table}created_at, {table}{id_column}) < (%(before_at)s, %(before_id)s)"
+    )
 
 
 def cursor_bind(cursor: str, *, scope: str) -> str:

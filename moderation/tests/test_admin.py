@@ -15,8 +15,8 @@ from accounts.tests.factories import PASSWORD, user_create
 from moderation import admin as moderation_admin
 from moderation.models import AuditLogEntry
 from social.services import follow_create
+from timelines.selectors import timeline_home
 from tweets.models import Report, Tweet
-from tweets.selectors import timeline_home
 from tweets.services import report_create, retweet_create
 from tweets.tests.factories import post
 

@@ -11,9 +11,9 @@ from moderation import services
 from moderation.models import AuditLogEntry
 from search.selectors import tweets_search
 from social.services import follow_create
+from timelines.selectors import timeline_home
 from tweets.models import Report, Tweet
 from tweets.selectors import (
-    timeline_home,
     tweet_get_visible,
     tweets_by_hashtag,
     tweets_mentioning,

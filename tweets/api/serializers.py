@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import AuthorSerializer
+from accounts.models import User
 from social.selectors import user_visible_q
 from tweets.models import Tweet
 from twitterclone.api import paged
@@ -94,8 +95,6 @@ def tweet_context(request, tweets) -> dict:
     `mentions` never tells a viewer that a hidden account exists. The author of the tweet
     is one viewer like any other.
     """
-    from accounts.models import User
-
     ids = set()
     for tweet in tweets:
         ids.update(tweet.mentions)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from social.selectors import user_get_visible
+from timelines.selectors import timeline_home
 from tweets import selectors, services
 from tweets.models import MAX_CONTENT_LENGTH, MAX_MEDIA_URLS, Report
 from twitterclone.api import (
@@ -276,7 +277,7 @@ class HomeTimelineApi(APIView):
         responses={200: TweetPage, 400: BAD_PAGE, 401: UNAUTHORIZED},
     )
     def get(self, request):
-        page = selectors.timeline_home(viewer=request.user, **page_params(request))
+        page = timeline_home(viewer=request.user, **page_params(request))
         return _tweet_page_response(request, page)
 
 

@@ -380,8 +380,8 @@ def test_refuses_impossible_sizes(overrides):
 
 @override_settings(TIMELINE_MAX_ROWS=15)
 def test_seed_materialises_timelines_that_read_like_the_brute_force_ones():
-    from tweets.models import HomeTimeline, HomeTimelineEntry
-    from tweets.selectors import timeline_home
+    from timelines.models import HomeTimeline, HomeTimelineEntry
+    from timelines.selectors import timeline_home
 
     seed("--timeline-days", "10")
 

@@ -23,9 +23,9 @@ from social.services import (
     follow_request_approve,
     privacy_set,
 )
+from timelines.selectors import timeline_home
 from tweets.models import PLAIN_RETWEET, Tweet
 from tweets.selectors import (
-    timeline_home,
     tweet_get_visible,
     tweet_replies,
     tweets_by_hashtag,

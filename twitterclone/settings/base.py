@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "accounts",
     "social",
     "tweets",
+    "timelines",
     "search",
     "moderation",
 ]

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tweets.seeding import SeedParams, SeedSummary, materialize_timelines, seed_social
+from timelines.services import timelines_materialize
+from tweets.seeding import SeedParams, SeedSummary, seed_social
 
 DEBUG_OFF = (
     "Refusing to seed with DEBUG off (production-like settings); pass --force if you mean it."
@@ -65,7 +66,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         summary = seed_social(params=params, flush=options["flush"], stderr=self.stderr)
         timelines_started = time.monotonic()
-        materialize_timelines(self.stdout, days=options["timeline_days"], now=options["now"])
+        # Once the load has committed; older pages are pulled on read.
+        days = options["timeline_days"]
+        timelines, rows = timelines_materialize(days=days, now=options["now"])
+        self.stdout.write(
+            f"materialised {timelines:,} home timelines, {rows:,} rows ({days:g} days)"
+        )
         summary.phases["materialize timelines"] = time.monotonic() - timelines_started
         self._report(summary, time.monotonic() - started)
 

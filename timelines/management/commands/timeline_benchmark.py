@@ -4,7 +4,7 @@ Strategies, all newest first, 20 rows, same authors (followed accounts and the r
 
 - naive:  the seed's query, `WHERE user_id IN (followees) ORDER BY created_at DESC LIMIT 20`;
 - pull:   per-followee top 20 through LATERAL on idx_tweets_user_created, then a merge;
-- hybrid: ours, through the real selector `tweets.selectors.timeline_home` (materialised rows,
+- hybrid: ours, through the real selector `timelines.selectors.timeline_home` (materialised rows,
           celebrity pull, fallback pull, the visibility rule and the 20 tweets with authors
           fetched): the only strategy that returns finished rows, so the most work.
 
@@ -24,10 +24,14 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from accounts.models import Privacy, User
+from accounts.services import user_register
 from social.models import UserFollowers
-from tweets.models import HomeTimelineEntry
-from tweets.selectors import FOLLOWED_AND_SELF_SQL, PULL_SQL, _home_keys, timeline_home
-from tweets.services import timeline_fan_out, tweet_create, tweet_delete
+from social.services import follow_create
+from timelines.models import HomeTimeline, HomeTimelineEntry
+from timelines.selectors import FOLLOWED_AND_SELF_SQL, PULL_SQL, _home_keys, timeline_home
+from timelines.services import timeline_fan_out, timeline_rebuild
+from tweets.services import tweet_create, tweet_delete
+from twitterclone.pagination import cursor_encode
 
 FOLLOW_TARGETS = (100, 1000, 5000)
 FAN_OUT_TARGETS = (1000, 10000)
@@ -156,9 +160,6 @@ class Command(BaseCommand):
         return self._make_reader(target)
 
     def _make_reader(self, target: int) -> User:
-        from accounts.services import user_register
-        from social.services import follow_create
-
         username = f"bench_follows_{target}"
         reader = User.objects.filter_username(username).first()
         if reader is None:
@@ -181,7 +182,8 @@ class Command(BaseCommand):
     # Reads ------------------------------------------------------------------------------
 
     def _measure_reader(self, target: int, reader: User, runs: int, *, plans: bool) -> list:
-        timeline_home(viewer=reader)  # builds the timeline if it has none
+        if not HomeTimeline.objects.filter(owner_id=reader.pk).exists():
+            timeline_rebuild(owner_id=reader.pk)  # a read never builds it; measure a built one
         owner = {"owner_id": reader.pk, "count": PAGE}
         keys = _fetch(NAIVE_SQL.format(before=""), {**owner, "count": DEEP_OFFSET})
         if len(keys) < DEEP_OFFSET:
@@ -328,7 +330,7 @@ class Command(BaseCommand):
                 ):
                     for tweet in created:
                         tweet_delete(tweet=tweet, actor=author)
-                DBTaskResult.objects.filter(task_path__startswith="tweets.tasks.").delete()
+                DBTaskResult.objects.filter(task_path__startswith="timelines.tasks.").delete()
                 results.append(
                     {"author": label, "followers": author.followers_count, **_percentiles(samples)}
                 )
@@ -341,8 +343,6 @@ class Command(BaseCommand):
 
 
 def _cursor_for(created_at: datetime, tweet_id: int) -> str:
-    from twitterclone.pagination import cursor_encode
-
     return cursor_encode(created_at, tweet_id)
 
 

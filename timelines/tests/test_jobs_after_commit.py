@@ -6,9 +6,10 @@ from django_tasks.signals import task_started
 
 from accounts.tests.factories import user_create
 from social.services import follow_create
-from tweets import tasks
-from tweets.models import HomeTimelineEntry, Tweet
-from tweets.selectors import timeline_home
+from timelines import tasks
+from timelines.models import HomeTimelineEntry
+from timelines.services import timeline_rebuild
+from tweets.models import Tweet
 from tweets.services import tweet_create
 from tweets.tests.factories import post
 
@@ -50,7 +51,7 @@ def fan_outs_started():
 def follower_and_author():
     follower, author = user_create(), user_create()
     follow_create(follower=follower, followee=author)
-    timeline_home(viewer=follower)  # a built timeline, so the fan-out writes to it
+    timeline_rebuild(owner_id=follower.pk)  # a built timeline, so the fan-out writes to it
     return follower, author
 
 

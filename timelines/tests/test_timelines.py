@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from accounts.models import Privacy, User
 from accounts.tests.factories import user_create
 from social import services as social_services
+from timelines import selectors as timeline_selectors
+from timelines.models import HomeTimeline, HomeTimelineEntry
+from timelines.services import timeline_rebuild, timeline_trim, timelines_trim_all
 from tweets import services as tweets_services
-from tweets.models import HomeTimeline, HomeTimelineEntry, Tweet
-from tweets.selectors import timeline_home
-from tweets.services import timeline_rebuild, timeline_trim, timelines_trim_all, tweet_create
+from tweets.models import Tweet
+from tweets.services import tweet_create
 from tweets.tests.factories import committed, post
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +32,9 @@ follower_remove = committed(social_services.follower_remove)
 privacy_set = committed(social_services.privacy_set)
 retweet_create = committed(tweets_services.retweet_create)
 tweet_delete = committed(tweets_services.tweet_delete)
+# A read of a timeline not built yet queues its rebuild (reads never write): wrapped, the
+# job runs once the read has returned, as it would after the request.
+timeline_home = committed(timeline_selectors.timeline_home)
 
 
 def _pages(viewer: User, *, limit: int = 20) -> list[list[int]]:

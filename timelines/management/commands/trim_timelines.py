@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tweets.services import timelines_trim_all
+from timelines.services import timelines_trim_all
 
 
 class Command(BaseCommand):

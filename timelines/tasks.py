@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django_tasks import task
 
-from tweets import services
+from . import services
 
 
 @task()
@@ -26,6 +26,11 @@ def timeline_backfill(follower_id: int, followee_id: int) -> int:
 @task()
 def timeline_remove_author(owner_id: int, author_id: int) -> int:
     return services.timeline_remove_author(owner_id=owner_id, author_id=author_id)
+
+
+@task()
+def timeline_rebuild(owner_id: int) -> None:
+    services.timeline_rebuild(owner_id=owner_id)
 
 
 @task()

@@ -1,0 +1,36 @@
+"""The one visibility rule for tweets, as Q objects (DESIGN "Privacy").
+
+Its own module so that the model's queryset (`Tweet.objects.visible_to`) and the selectors
+share it without importing each other: it depends only on social's rule. tweets.selectors
+re-exports `tweet_visible_q`, its public name.
+"""
+
+from django.db.models import Q
+
+from social.selectors import Viewer, content_visible_q
+
+# A plain retweet: points at an original and carries no text of its own.
+PLAIN_RETWEET = Q(original_tweet__isnull=False, content="")
+
+
+def _single_tweet_q(*, viewer: Viewer, prefix: str) -> Q:
+    """Match the tweet at `prefix` if its author's content is visible and it is not hidden."""
+    condition = content_visible_q(viewer=viewer, prefix=f"{prefix}user__")
+    if not (viewer.is_authenticated and viewer.is_staff):
+        not_hidden = Q(**{f"{prefix}is_hidden": False})
+        if viewer.is_authenticated:
+            not_hidden |= Q(**{f"{prefix}user_id": viewer.pk})
+        condition &= not_hidden
+    return condition
+
+
+def tweet_visible_q(*, viewer: Viewer) -> Q:
+    """Match the tweets `viewer` may see.
+
+    The author's account decides (DESIGN "Privacy"); a hidden tweet is seen by staff and its
+    author; a plain retweet shows its original, so the original must pass the rule too. A
+    reply is judged by its own author only; a quote shows "unavailable" for a hidden original.
+    """
+    return _single_tweet_q(viewer=viewer, prefix="") & (
+        ~PLAIN_RETWEET | _single_tweet_q(viewer=viewer, prefix="original_tweet__")
+    )
