@@ -11,7 +11,7 @@ from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import Privacy, User
+from accounts.models import User
 from twitterclone.counters import counter_rebuild
 from twitterclone.validators import reject_nul_bytes, text_clean, text_is_blank
 
@@ -26,6 +26,7 @@ from .models import (
 )
 from .selectors import tweet_get_visible
 from .signals import tweet_posted, tweets_deleted
+from .visibility import tweet_shareable
 
 CONTENT_REQUIRED = "Write something first."
 CONTENT_TOO_LONG = f"Tweets are at most {MAX_CONTENT_LENGTH} characters."
@@ -90,7 +91,7 @@ def _target_of(tweet: Tweet) -> Tweet:
 def _retweetable_original(*, user: User, tweet: Tweet, error_field: str) -> Tweet:
     """Return the original behind `tweet` if `user` may retweet or quote it."""
     original = _target_of(tweet)
-    if original.user.privacy != Privacy.PUBLIC:
+    if not tweet_shareable(tweet=original):
         raise ValidationError({error_field: [NOT_RETWEETABLE]})
     return original
 

@@ -7,6 +7,7 @@ re-exports `tweet_visible_q`, its public name.
 
 from django.db.models import Q
 
+from accounts.models import Privacy
 from social.selectors import Viewer, content_visible_q
 
 # A plain retweet: points at an original and carries no text of its own.
@@ -34,3 +35,12 @@ def tweet_visible_q(*, viewer: Viewer) -> Q:
     return _single_tweet_q(viewer=viewer, prefix="") & (
         ~PLAIN_RETWEET | _single_tweet_q(viewer=viewer, prefix="original_tweet__")
     )
+
+
+def tweet_shareable(*, tweet) -> bool:
+    """Tell whether `tweet` (an original, not a plain retweet) may be retweeted or quoted.
+
+    Only a public account's tweets travel to other people's followers (DESIGN "Privacy"); the
+    retweet and quote services refuse the rest and the action bar shows no retweet button.
+    """
+    return tweet.user.privacy == Privacy.PUBLIC

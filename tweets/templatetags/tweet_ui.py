@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from social.selectors import ProfileAccess
 from tweets.services import HASHTAG_RE, MENTION_RE
+from tweets.visibility import tweet_shareable
 
 register = template.Library()
 
@@ -119,3 +120,9 @@ def page_url(context, cursor: str) -> str:
     query = request.GET.copy()
     query["cursor"] = cursor
     return f"{request.path}?{query.urlencode()}"
+
+
+@register.filter
+def shareable(tweet) -> bool:
+    """Tell whether the action bar offers Retweet for `tweet` (the rule's tweet_shareable)."""
+    return tweet_shareable(tweet=tweet)
