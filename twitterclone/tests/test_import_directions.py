@@ -121,9 +121,8 @@ def test_accounts_domain_modules_import_no_other_app():
         for module, path in MODULES.items()
         if module.split(".")[0] == "accounts" and not _is_entry(module, path)
     }
-    assert {"accounts.models", "accounts.services", "accounts.forms", "accounts.backends"} <= (
-        domain.keys()
-    )
+    expected = {"models", "services", "selectors", "forms", "backends"}
+    assert {f"accounts.{name}" for name in expected} <= domain.keys()
     upward = [
         f"{module} imports {imported}"
         for module, path in domain.items()
