@@ -1,18 +1,32 @@
-"""HTML pages for accounts: sign-up, settings."""
+"""HTML pages for accounts: sign-up, settings, and the profile pages (/@username and its tabs).
+
+The profile pages show a user's tweets and likes; they hang here with the account they show,
+and read tweets and social through their selectors as any entry-layer view may.
+"""
 
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from social.selectors import (
+    ProfileAccess,
+    profile_access,
+    relationship_get,
+    user_get_blockable,
+    user_get_profile,
+)
 from social.services import profile_settings_update
+from tweets.selectors import tweets_liked_by, tweets_of_user
 from twitterclone.limits import limit_request, limit_status, limited
-from twitterclone.web import form_errors_add
+from twitterclone.web import form_errors_add, is_htmx, vary_on_htmx
 
 from .forms import LoginForm, PasswordForm, ProfileForm, SignupForm
+from .models import User
 from .services import user_change_password, user_register
 
 
@@ -81,3 +95,87 @@ def password_change(request):
 
 def _profile_initial(user) -> dict:
     return {f: getattr(user, f) for f in ("display_name", "bio", "profile_image_url", "privacy")}
+
+
+def _page_or_404(loader, **kwargs):
+    try:
+        return loader(**kwargs)
+    except (ValidationError, User.DoesNotExist):
+        raise Http404("Nothing to see here.") from None
+
+
+def _list_page(request, template: str, context: dict):
+    """Render a page, or only its next items for htmx's "Load more"."""
+    if is_htmx(request) and request.GET.get("cursor"):
+        return vary_on_htmx(render(request, "tweets/_page.html", context))
+    return vary_on_htmx(render(request, template, context))
+
+
+PROFILE_TABS = {
+    "tweets": (tweets_of_user, {}),
+    "replies": (tweets_of_user, {"include_replies": True}),
+    "likes": (tweets_liked_by, {}),
+}
+
+
+def _profile_page(request, username: str, tab: str):
+    """Show a profile with as much as the viewer may see (DESIGN "Privacy").
+
+    An account the viewer blocked shows its card (at most) with an Unblock button.
+    """
+    try:
+        user = user_get_profile(viewer=request.user, username=username)
+    except User.DoesNotExist:
+        return _blocked_profile_or_404(request, username)
+    access = profile_access(viewer=request.user, user=user)
+    page = None
+    if access == ProfileAccess.FULL:
+        loader, options = PROFILE_TABS[tab]
+        page = _page_or_404(
+            loader,
+            viewer=request.user,
+            user=user,
+            cursor=request.GET.get("cursor") or None,
+            **options,
+        )
+    context = {
+        "profile_user": user,
+        "access": access,
+        "page": page,
+        "tab": tab,
+        "relationship": relationship_get(viewer=request.user, user=user),
+    }
+    return _list_page(request, "tweets/profile.html", context)
+
+
+def _blocked_profile_or_404(request, username: str):
+    """Answer 404, with an Unblock button when the viewer blocked them too.
+
+    Reached on a mutual block: their block hides their card, but the viewer's own block must
+    stay liftable without an API client.
+    """
+    if request.user.is_authenticated:
+        try:
+            user = user_get_blockable(viewer=request.user, username=username)
+        except User.DoesNotExist:
+            pass
+        else:
+            if relationship_get(viewer=request.user, user=user).blocking:
+                context = {"profile_user": user}
+                return render(request, "tweets/profile_blocked.html", context, status=404)
+    raise Http404("No such account.")
+
+
+def profile(request, username: str):
+    """Show a profile and its tweets."""
+    return _profile_page(request, username, "tweets")
+
+
+def profile_replies(request, username: str):
+    """Show a profile and its tweets and replies."""
+    return _profile_page(request, username, "replies")
+
+
+def profile_likes(request, username: str):
+    """Show a profile and the tweets it liked."""
+    return _profile_page(request, username, "likes")

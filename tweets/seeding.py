@@ -9,6 +9,10 @@ indexes are dropped first and recreated from their saved definitions afterwards.
 the services is deliberate here (10 M rows through the ORM would take hours); the invariants
 the services keep are kept by construction and checked by `recount --check`,
 `check_graph` and tweets/tests/test_seed_social.py.
+
+One file on purpose (about 900 lines): one subsystem behind one command. Most of it is the
+_World generator, whose phases share the world's arrays (users feed the graph, the graph the
+tweets, the tweets the likes); the rest is the COPY loader that writes them.
 """
 
 import hashlib

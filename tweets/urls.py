@@ -5,9 +5,6 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("hashtag/<str:tag>", views.hashtag, name="hashtag"),
-    path("@<str:username>", views.profile, name="profile"),
-    path("@<str:username>/with_replies", views.profile_replies, name="profile_replies"),
-    path("@<str:username>/likes", views.profile_likes, name="profile_likes"),
     path("@<str:username>/status/<int:pk>", views.tweet_detail, name="tweet_detail"),
     path("tweets/<int:pk>/like", views.like, name="like"),
     path("tweets/<int:pk>/retweet", views.retweet, name="retweet"),

@@ -13,13 +13,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from social.selectors import (
-    ProfileAccess,
-    profile_access,
-    relationship_get,
-    user_get_blockable,
-    user_get_profile,
-)
 from timelines.selectors import timeline_home
 from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import form_errors_add, is_htmx, safe_next, vary_on_htmx
@@ -32,8 +25,6 @@ from .selectors import (
     tweet_get_visible,
     tweet_replies_unseen,
     tweets_by_hashtag,
-    tweets_liked_by,
-    tweets_of_user,
 )
 
 TWEET_FIELDS = {"media_urls": "media_url"}
@@ -79,72 +70,6 @@ def hashtag(request, tag: str):
 
 def _cursor(request) -> str | None:
     return request.GET.get("cursor") or None
-
-
-PROFILE_TABS = {
-    "tweets": (tweets_of_user, {}),
-    "replies": (tweets_of_user, {"include_replies": True}),
-    "likes": (tweets_liked_by, {}),
-}
-
-
-def _profile_page(request, username: str, tab: str):
-    """Show a profile with as much as the viewer may see (DESIGN "Privacy").
-
-    An account the viewer blocked shows its card (at most) with an Unblock button.
-    """
-    try:
-        user = user_get_profile(viewer=request.user, username=username)
-    except User.DoesNotExist:
-        return _blocked_profile_or_404(request, username)
-    access = profile_access(viewer=request.user, user=user)
-    page = None
-    if access == ProfileAccess.FULL:
-        loader, options = PROFILE_TABS[tab]
-        page = _page_or_404(
-            loader, viewer=request.user, user=user, cursor=_cursor(request), **options
-        )
-    context = {
-        "profile_user": user,
-        "access": access,
-        "page": page,
-        "tab": tab,
-        "relationship": relationship_get(viewer=request.user, user=user),
-    }
-    return _list_page(request, "tweets/profile.html", context)
-
-
-def _blocked_profile_or_404(request, username: str):
-    """Answer 404, with an Unblock button when the viewer blocked them too.
-
-    Reached on a mutual block: their block hides their card, but the viewer's own block must
-    stay liftable without an API client.
-    """
-    if request.user.is_authenticated:
-        try:
-            user = user_get_blockable(viewer=request.user, username=username)
-        except User.DoesNotExist:
-            pass
-        else:
-            if relationship_get(viewer=request.user, user=user).blocking:
-                context = {"profile_user": user}
-                return render(request, "tweets/profile_blocked.html", context, status=404)
-    raise Http404("No such account.")
-
-
-def profile(request, username: str):
-    """Show a profile and its tweets."""
-    return _profile_page(request, username, "tweets")
-
-
-def profile_replies(request, username: str):
-    """Show a profile and its tweets and replies."""
-    return _profile_page(request, username, "replies")
-
-
-def profile_likes(request, username: str):
-    """Show a profile and the tweets it liked."""
-    return _profile_page(request, username, "likes")
 
 
 def _detail(request, pk: int, *, form=None, report_form=None):

@@ -33,6 +33,14 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MeSerializer(UserSerializer):
+    """The signed-in user's own profile: a user plus the e-mail address."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "email"]
+        read_only_fields = fields
+
+
 class AuthorSerializer(serializers.ModelSerializer):
     """The author embedded in a tweet."""
 

@@ -14,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.authentication import BearerTokenAuthentication
-from accounts.api.serializers import UserSerializer
-from accounts.services import token_create, token_delete, user_register
+from accounts.api.serializers import MeSerializer, UserSerializer
+from accounts.models import Privacy
+from accounts.services import BIO_MAX_LENGTH, token_create, token_delete, user_register
+from social.services import profile_settings_update
 from twitterclone.api import (
     BAD_REQUEST,
     THROTTLED,
@@ -24,6 +26,7 @@ from twitterclone.api import (
     TextField,
     TokenIpThrottle,
     TokenUsernameThrottle,
+    WriteThrottle,
 )
 
 # The same answer for an unknown username, a wrong password and a suspended account.
@@ -111,3 +114,36 @@ class TokenApi(APIView):
             raise NotAuthenticated(BEARER_REQUIRED)
         token_delete(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    # WriteThrottle counts the PATCH only: reading one's own profile is never throttled.
+    def get_throttles(self):
+        return [] if self.request.method == "GET" else [WriteThrottle()]
+
+    @extend_schema_serializer(component_name="ProfileUpdate")
+    class InputSerializer(serializers.Serializer):
+        display_name = TextField(max_length=100, required=False, allow_blank=True)
+        bio = TextField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True)
+        profile_image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+        privacy = serializers.ChoiceField(choices=Privacy.choices, required=False)
+
+    @extend_schema(
+        summary="The signed-in user's profile",
+        responses={200: MeSerializer, 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        summary="Change the signed-in user's profile; absent fields stay as they are",
+        request=InputSerializer,
+        responses={200: MeSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED, 429: THROTTLED},
+    )
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = profile_settings_update(user=request.user, **data.validated_data)
+        return Response(MeSerializer(user).data)

@@ -19,14 +19,6 @@ ACCESS_CHOICES = [
 ]
 
 
-class MeSerializer(UserSerializer):
-    """The signed-in user's own profile: a user plus the e-mail address."""
-
-    class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "email"]
-        read_only_fields = fields
-
-
 class PersonSerializer(UserSerializer):
     """A user in a list (followers, following, follow requests), as much as the viewer may see.
 

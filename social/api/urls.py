@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("me", views.MeApi.as_view(), name="api-me"),
     # The signed-in user's own lists live under me/; /blocks is kept free (Mastodon's API).
     path("me/blocks", views.MeBlocksApi.as_view(), name="api-me-blocks"),
     path("users/<username:username>", views.UserDetailApi.as_view(), name="api-user"),

@@ -3,7 +3,6 @@
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
-    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -12,8 +11,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Privacy
-from accounts.services import BIO_MAX_LENGTH
 from social import services
 from social.selectors import (
     blocks_list,
@@ -32,7 +29,6 @@ from twitterclone.api import (
     UNAUTHORIZED,
     ErrorSerializer,
     PageParams,
-    TextField,
     WriteThrottle,
     page_params,
     page_response,
@@ -41,7 +37,6 @@ from twitterclone.api import (
 
 from .serializers import (
     BlockedProfileSerializer,
-    MeSerializer,
     PersonSerializer,
     ProfileSerializer,
 )
@@ -60,35 +55,6 @@ PERSON_PAGE = paged(PersonSerializer)
 class _WritesThrottled:
     def get_throttles(self):
         return [] if self.request.method == "GET" else [WriteThrottle()]
-
-
-class MeApi(_WritesThrottled, APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema_serializer(component_name="ProfileUpdate")
-    class InputSerializer(serializers.Serializer):
-        display_name = TextField(max_length=100, required=False, allow_blank=True)
-        bio = TextField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True)
-        profile_image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
-        privacy = serializers.ChoiceField(choices=Privacy.choices, required=False)
-
-    @extend_schema(
-        summary="The signed-in user's profile",
-        responses={200: MeSerializer, 401: UNAUTHORIZED},
-    )
-    def get(self, request):
-        return Response(MeSerializer(request.user).data)
-
-    @extend_schema(
-        summary="Change the signed-in user's profile; absent fields stay as they are",
-        request=InputSerializer,
-        responses={200: MeSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED, 429: THROTTLED},
-    )
-    def patch(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.profile_settings_update(user=request.user, **data.validated_data)
-        return Response(MeSerializer(user).data)
 
 
 class UserDetailApi(APIView):

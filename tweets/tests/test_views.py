@@ -1,4 +1,7 @@
-"""HTML pages (home, profile, tweet, follow, like), driven through Django's test client."""
+"""HTML pages (home, tweet, follow, like), driven through Django's test client.
+
+The profile pages over the privacy table are in accounts/tests/test_views_profile.py.
+"""
 
 import pytest
 from django.db import connection
@@ -6,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Privacy, User
-from accounts.services import user_set_active, user_update_profile
+from accounts.services import user_update_profile
 from accounts.tests.factories import user_create
 from social.models import FollowRequest, UserFollowers, UserFollows
 from social.services import block_create, follow_create, follow_request_approve, privacy_set
@@ -164,7 +167,7 @@ def test_replying_to_an_unseen_tweet_shows_an_error_and_writes_nothing(client):
     assert REPLY_TO_UNAVAILABLE in response.text
 
 
-# Profiles: the DESIGN "Privacy" table -----------------------------------------------------
+# Tweet detail ----------------------------------------------------------------------------
 
 VIEWERS = ["anonymous", "stranger", "follower", "owner"]
 
@@ -178,112 +181,6 @@ def _profile_world(privacy: str):
     _follow(follower, owner)
     privacy_set(user=owner, privacy=privacy)
     return owner, {"anonymous": None, "stranger": stranger, "follower": follower, "owner": owner}
-
-
-def _expected_access(privacy: str, viewer: str) -> str:
-    if privacy == Privacy.PUBLIC or viewer in ("follower", "owner"):
-        return "full"
-    return "card" if privacy == Privacy.PROTECTED else "minimal"
-
-
-@pytest.mark.parametrize("viewer", VIEWERS)
-@pytest.mark.parametrize("privacy", Privacy.values)
-def test_profile_shows_what_the_privacy_table_allows(client, privacy, viewer):
-    owner, viewers = _profile_world(privacy)
-    if viewers[viewer] is not None:
-        client.force_login(viewers[viewer])
-
-    response = client.get(_profile_url(owner))
-
-    assert response.status_code == 200
-    access = _expected_access(privacy, viewer)
-    assert response.context["access"] == access
-    body = response.text
-    assert "@owner" in body
-    if access == "full":
-        assert "Owner Display" in body
-        assert "Bio of the owner" in body
-        assert "owner tweet text" in body
-    elif access == "card":
-        assert "Owner Display" in body
-        assert "Bio of the owner" in body
-        assert "owner tweet text" not in body
-        assert "These tweets are protected" in body
-    else:
-        assert "This account is private." in body
-        assert "Bio of the owner" not in body
-        assert "owner tweet text" not in body
-        assert "followers" not in body
-
-
-@pytest.mark.parametrize("viewer", ["anonymous", "stranger"])
-def test_private_profile_does_not_show_the_display_name_to_non_followers(client, viewer):
-    owner, viewers = _profile_world(Privacy.PRIVATE)
-    if viewers[viewer] is not None:
-        client.force_login(viewers[viewer])
-
-    response = client.get(_profile_url(owner))
-
-    assert "Owner Display" not in response.text
-
-
-@pytest.mark.parametrize("privacy", Privacy.values)
-def test_profile_offers_the_right_follow_button(client, privacy):
-    owner = user_create(privacy=privacy)
-    client.force_login(user_create())
-
-    body = client.get(_profile_url(owner)).text
-
-    assert '<button type="submit" class="btn btn-primary">Follow</button>' in body
-
-
-def test_profile_url_ignores_username_case(client):
-    owner = user_create(username="CamelCase")
-
-    response = client.get("/@camelcase")
-
-    assert response.status_code == 200
-    assert response.context["profile_user"] == owner
-
-
-@pytest.mark.parametrize("direction", ["owner_blocks_viewer", "viewer_blocks_owner"])
-def test_tweets_are_404_across_a_block_and_the_profile_to_the_blocked(client, direction):
-    owner, viewer = user_create(), user_create()
-    tweet = post(owner, "not for you")
-    if direction == "owner_blocks_viewer":
-        block_create(blocker=owner, blocked=viewer)
-    else:
-        block_create(blocker=viewer, blocked=owner)
-    client.force_login(viewer)
-
-    # The blocker gets the card with Unblock (social/tests/test_blocks.py), never the tweets.
-    profile = client.get(_profile_url(owner))
-    assert profile.status_code == (404 if direction == "owner_blocks_viewer" else 200)
-    assert "not for you" not in profile.text
-    assert client.get(_detail_url(tweet)).status_code == 404
-
-
-def test_profile_of_an_unknown_user_is_404(client):
-    assert client.get("/@nobody_here").status_code == 404
-
-
-def test_profile_with_a_nul_byte_in_the_username_is_404_not_500(client):
-    client.raise_request_exception = False
-    url = reverse("follow", kwargs={"username": "a\x00b"})
-    client.force_login(user_create())
-
-    assert client.get("/@a%00b").status_code == 404
-    assert client.post(url).status_code == 404
-
-
-def test_profile_of_a_suspended_user_is_404(client):
-    owner = user_create()
-    user_set_active(user=owner, active=False)
-
-    assert client.get(_profile_url(owner)).status_code == 404
-
-
-# Tweet detail ----------------------------------------------------------------------------
 
 
 def test_tweet_detail_shows_a_public_tweet_to_anyone(client):

@@ -110,6 +110,28 @@ def test_apps_import_only_the_apps_below_them():
     assert wrong == []
 
 
+def test_accounts_domain_modules_import_no_other_app():
+    """accounts is the bottom app: its rules (models, services, forms...) know no app above.
+
+    Its pages and API may call social (the settings page saves privacy through
+    social.services) because they are entry layer; the domain must not (issue 12).
+    """
+    domain = {
+        module: path
+        for module, path in MODULES.items()
+        if module.split(".")[0] == "accounts" and not _is_entry(module, path)
+    }
+    expected = {"models", "services", "selectors", "forms", "backends"}
+    assert {f"accounts.{name}" for name in expected} <= domain.keys()
+    upward = [
+        f"{module} imports {imported}"
+        for module, path in domain.items()
+        for imported, _ in _imports(module, path)
+        if imported.split(".")[0] not in {"accounts", "twitterclone"}
+    ]
+    assert upward == []
+
+
 def test_no_project_module_is_imported_inside_a_function():
     """A lazy import of a project module usually hides a cycle; move the code instead."""
     lazy = [
