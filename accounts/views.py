@@ -23,7 +23,7 @@ from social.selectors import (
 from social.services import profile_settings_update
 from tweets.selectors import tweets_liked_by, tweets_of_user
 from twitterclone.limits import limit_request, limit_status, limited
-from twitterclone.web import form_errors_add, is_htmx, vary_on_htmx
+from twitterclone.web import form_errors_add, list_page, page_or_404
 
 from .forms import LoginForm, PasswordForm, ProfileForm, SignupForm
 from .models import User
@@ -97,20 +97,6 @@ def _profile_initial(user) -> dict:
     return {f: getattr(user, f) for f in ("display_name", "bio", "profile_image_url", "privacy")}
 
 
-def _page_or_404(loader, **kwargs):
-    try:
-        return loader(**kwargs)
-    except (ValidationError, User.DoesNotExist):
-        raise Http404("Nothing to see here.") from None
-
-
-def _list_page(request, template: str, context: dict):
-    """Render a page, or only its next items for htmx's "Load more"."""
-    if is_htmx(request) and request.GET.get("cursor"):
-        return vary_on_htmx(render(request, "tweets/_page.html", context))
-    return vary_on_htmx(render(request, template, context))
-
-
 PROFILE_TABS = {
     "tweets": (tweets_of_user, {}),
     "replies": (tweets_of_user, {"include_replies": True}),
@@ -131,7 +117,7 @@ def _profile_page(request, username: str, tab: str):
     page = None
     if access == ProfileAccess.FULL:
         loader, options = PROFILE_TABS[tab]
-        page = _page_or_404(
+        page = page_or_404(
             loader,
             viewer=request.user,
             user=user,
@@ -145,7 +131,7 @@ def _profile_page(request, username: str, tab: str):
         "tab": tab,
         "relationship": relationship_get(viewer=request.user, user=user),
     }
-    return _list_page(request, "tweets/profile.html", context)
+    return list_page(request, "tweets/profile.html", context)
 
 
 def _blocked_profile_or_404(request, username: str):

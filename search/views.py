@@ -3,36 +3,18 @@
 The same selectors as search/api; tweet and people cards are the tweets and social templates.
 """
 
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import render
-
 from tweets.selectors import tweets_recent
-from twitterclone.web import is_htmx, vary_on_htmx
+from twitterclone.web import list_page, page_or_404
 
 from .selectors import MAX_QUERY_LENGTH, hashtags_trending, tweets_search, users_search
-
-
-def _page_or_404(loader, **kwargs):
-    try:
-        return loader(**kwargs)
-    except ValidationError:  # a tampered cursor
-        raise Http404("Nothing to see here.") from None
-
-
-def _list_page(request, template: str, context: dict, *, partial: str):
-    """Render a page, or only its next items for htmx's "Load more"."""
-    if is_htmx(request) and request.GET.get("cursor"):
-        return vary_on_htmx(render(request, partial, context))
-    return vary_on_htmx(render(request, template, context))
 
 
 def explore(request):
     """Show the newest tweets anyone may see and the trending hashtags."""
     cursor = request.GET.get("cursor")
-    page = _page_or_404(tweets_recent, viewer=request.user, cursor=cursor)
+    page = page_or_404(tweets_recent, viewer=request.user, cursor=cursor)
     context = {"page": page, "trending": [] if cursor else hashtags_trending()}
-    return _list_page(request, "search/explore.html", context, partial="tweets/_page.html")
+    return list_page(request, "search/explore.html", context, partial="tweets/_page.html")
 
 
 def search(request):
@@ -41,7 +23,7 @@ def search(request):
     kind = "people" if request.GET.get("type") == "people" else "tweets"
     loader = users_search if kind == "people" else tweets_search
     cursor = request.GET.get("cursor") or None
-    page = _page_or_404(loader, viewer=request.user, query=query, cursor=cursor)
+    page = page_or_404(loader, viewer=request.user, query=query, cursor=cursor)
     context = {"page": page, "q": query, "type": kind}
     partial = "social/_people_page.html" if kind == "people" else "tweets/_page.html"
-    return _list_page(request, "search/search.html", context, partial=partial)
+    return list_page(request, "search/search.html", context, partial=partial)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from twitterclone.limits import limited
-from twitterclone.web import is_htmx, safe_next, vary_on_htmx
+from twitterclone.web import is_htmx, page_or_404, safe_next, vary_on_htmx
 
 from . import services
 from .selectors import (
@@ -35,13 +35,6 @@ def _visible_user_or_404(viewer, username: str) -> User:
         return user_get_visible(viewer=viewer, username=username)
     except User.DoesNotExist:
         raise Http404("No such account.") from None
-
-
-def _page_or_404(loader, **kwargs):
-    try:
-        return loader(**kwargs)
-    except (ValidationError, User.DoesNotExist):
-        raise Http404("Nothing to see here.") from None
 
 
 @login_required
@@ -96,7 +89,7 @@ def block(request, username: str):
 @login_required
 def blocks(request):
     """List the accounts the signed-in user blocked, newest first, each with Unblock."""
-    page = _page_or_404(blocks_list, user=request.user, cursor=request.GET.get("cursor"))
+    page = page_or_404(blocks_list, user=request.user, cursor=request.GET.get("cursor"))
     if is_htmx(request) and request.GET.get("cursor"):
         return vary_on_htmx(render(request, "social/_blocks_page.html", {"page": page}))
     return vary_on_htmx(render(request, "social/blocks.html", {"page": page}))
@@ -104,7 +97,7 @@ def blocks(request):
 
 def _people_page(request, username: str, loader, tab: str):
     user = _visible_user_or_404(request.user, username)
-    page = _page_or_404(loader, viewer=request.user, user=user, cursor=request.GET.get("cursor"))
+    page = page_or_404(loader, viewer=request.user, user=user, cursor=request.GET.get("cursor"))
     if is_htmx(request) and request.GET.get("cursor"):
         return vary_on_htmx(render(request, "social/_people_page.html", {"page": page}))
     context = {
@@ -130,7 +123,7 @@ def following(request, username: str):
 @login_required
 def follow_requests(request):
     """List the pending requests to follow the signed-in user, to approve or reject."""
-    page = _page_or_404(
+    page = page_or_404(
         follow_requests_incoming, user=request.user, cursor=request.GET.get("cursor")
     )
     if is_htmx(request) and request.GET.get("cursor"):

@@ -12,10 +12,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from timelines.selectors import timeline_home
 from twitterclone.limits import limit_request, limit_status, limited
-from twitterclone.web import form_errors_add, is_htmx, safe_next, vary_on_htmx
+from twitterclone.web import (
+    form_errors_add,
+    is_htmx,
+    list_page,
+    page_or_404,
+    safe_next,
+    vary_on_htmx,
+)
 
 from . import services
 from .forms import ReportForm, TweetForm
@@ -28,20 +34,6 @@ from .selectors import (
 )
 
 TWEET_FIELDS = {"media_urls": "media_url"}
-
-
-def _page_or_404(loader, **kwargs):
-    try:
-        return loader(**kwargs)
-    except (ValidationError, User.DoesNotExist):
-        raise Http404("Nothing to see here.") from None
-
-
-def _list_page(request, template: str, context: dict, *, partial="tweets/_page.html"):
-    """Render a page, or only its next items for htmx's "Load more"."""
-    if is_htmx(request) and request.GET.get("cursor"):
-        return vary_on_htmx(render(request, partial, context))
-    return vary_on_htmx(render(request, template, context))
 
 
 @limit_status
@@ -58,14 +50,14 @@ def home(request):
             form_errors_add(form, error, TWEET_FIELDS)
         else:
             return redirect("home")
-    page = _page_or_404(timeline_home, viewer=request.user, cursor=request.GET.get("cursor"))
-    return _list_page(request, "tweets/home.html", {"form": form, "page": page})
+    page = page_or_404(timeline_home, viewer=request.user, cursor=request.GET.get("cursor"))
+    return list_page(request, "tweets/home.html", {"form": form, "page": page})
 
 
 def hashtag(request, tag: str):
     """Show the visible tweets carrying #tag."""
-    page = _page_or_404(tweets_by_hashtag, viewer=request.user, tag=tag, cursor=_cursor(request))
-    return _list_page(request, "tweets/hashtag.html", {"page": page, "tag": tag.lower()})
+    page = page_or_404(tweets_by_hashtag, viewer=request.user, tag=tag, cursor=_cursor(request))
+    return list_page(request, "tweets/hashtag.html", {"page": page, "tag": tag.lower()})
 
 
 def _cursor(request) -> str | None:
