@@ -109,7 +109,9 @@ def limit_charge(*, scope: str, ident: str) -> int | None:
     with contextlib.suppress(ValueError):
         cache.decr(key)
     start = cache.get(f"{key}:start", now)
-    return max(1, math.ceil(start + rate.seconds - now))
+    # Clamped: a racing request that read the clock before the window opener did would
+    # otherwise be told to wait a second longer than the whole period.
+    return min(rate.seconds, max(1, math.ceil(start + rate.seconds - now)))
 
 
 # Identities
