@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -12,6 +13,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -22,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import get_related_populators
 
 from accounts.models import User
-from social.selectors import Viewer, user_content_visible
+from social.selectors import Viewer, user_content_visible, user_visible_q
 from twitterclone.pagination import (
     Key,
     Page,
@@ -64,6 +66,14 @@ _UNSHOWN = (
 )
 
 
+class _IdInArray(Func):
+    """`id = ANY(array)`: a row whose id is in an array column (mentions hold user ids)."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
 def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     """Fetch authors and originals in the same query and annotate, for the viewer:
 
@@ -83,6 +93,19 @@ def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     ).annotate(
         shown_id=Case(When(PLAIN_RETWEET, then=F("original_tweet_id")), default=F("pk")),
         quote_visible=Coalesce(quote_visible, Value(False)),
+    )
+    # The accounts this row @mentions (its own and its original's) that exist for the viewer,
+    # as two arrays in id order: the serializer names them without a query of its own, and
+    # the compiled page query (below) compiles the rule for them once, not per request.
+    mentions = Func(
+        OuterRef("mentions"), OuterRef("original_tweet__mentions"), function="array_cat"
+    )
+    mentioned = User.objects.filter(
+        _IdInArray(F("pk"), mentions), user_visible_q(viewer=viewer)
+    ).order_by("pk")
+    queryset = queryset.annotate(
+        mention_ids=ArraySubquery(mentioned.values("pk")),
+        mention_names=ArraySubquery(mentioned.values("username")),
     )
     if not viewer.is_authenticated:
         return queryset.annotate(viewer_liked=Value(False), viewer_retweeted=Value(False))

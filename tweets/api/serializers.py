@@ -96,14 +96,18 @@ def tweet_context(request, tweets) -> dict:
     is one viewer like any other.
     """
     ids = set()
+    usernames = {}
     for tweet in tweets:
+        if getattr(tweet, "mention_ids", None) is not None:
+            # Read by the selector's query under the same rule (tweets.selectors._with_related).
+            usernames.update(zip(tweet.mention_ids, tweet.mention_names, strict=True))
+            continue
         ids.update(tweet.mentions)
         if tweet.original_tweet_id and tweet.original_tweet is not None:
             ids.update(tweet.original_tweet.mentions)
-    usernames = {}
     if ids:
         visible = User.objects.filter(user_visible_q(viewer=request.user), pk__in=ids)
-        usernames = dict(visible.values_list("pk", "username"))
+        usernames.update(visible.values_list("pk", "username"))
     return {"request": request, "mention_usernames": usernames}
 
 
