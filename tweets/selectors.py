@@ -17,10 +17,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.query import get_related_populators
 
 from accounts.models import User
@@ -95,7 +96,7 @@ def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
         quote_visible=Coalesce(quote_visible, Value(False)),
     )
     # The accounts this row @mentions (its own and its original's) that exist for the viewer,
-    # as two arrays in id order: the serializer names them without a query of its own, and
+    # in id order: the serializer names them without a query of its own, and
     # the compiled page query (below) compiles the rule for them once, not per request.
     mentions = Func(
         OuterRef("mentions"), OuterRef("original_tweet__mentions"), function="array_cat"
@@ -103,10 +104,10 @@ def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     mentioned = User.objects.filter(
         _IdInArray(F("pk"), mentions), user_visible_q(viewer=viewer)
     ).order_by("pk")
-    queryset = queryset.annotate(
-        mention_ids=ArraySubquery(mentioned.values("pk")),
-        mention_names=ArraySubquery(mentioned.values("username")),
-    )
+    # One subquery, "id:username" per account (usernames never hold a colon): half the work
+    # of an array of ids beside an array of names, on every row of every page.
+    entry = Concat(Cast("pk", TextField()), Value(":"), "username", output_field=TextField())
+    queryset = queryset.annotate(mentioned=ArraySubquery(mentioned.values(entry=entry)))
     if not viewer.is_authenticated:
         return queryset.annotate(viewer_liked=Value(False), viewer_retweeted=Value(False))
     return queryset.annotate(

@@ -98,9 +98,12 @@ def tweet_context(request, tweets) -> dict:
     ids = set()
     usernames = {}
     for tweet in tweets:
-        if getattr(tweet, "mention_ids", None) is not None:
-            # Read by the selector's query under the same rule (tweets.selectors._with_related).
-            usernames.update(zip(tweet.mention_ids, tweet.mention_names, strict=True))
+        if getattr(tweet, "mentioned", None) is not None:
+            # "id:username" entries read by the page query under the same rule
+            # (tweets.selectors._with_related).
+            for entry in tweet.mentioned:
+                user_id, username = entry.split(":", 1)
+                usernames[int(user_id)] = username
             continue
         ids.update(tweet.mentions)
         if tweet.original_tweet_id and tweet.original_tweet is not None:
