@@ -7,8 +7,10 @@ from rest_framework.test import APIClient
 from accounts.models import Privacy, User
 from accounts.services import IMAGE_URL_INVALID
 from accounts.tests.factories import user_create
-from social.models import Block, FollowRequest, UserFollowers, UserFollows
+from social.models import FollowRequest
 from social.services import follow_create
+from social.tests.graph_state import follows as _follows
+from social.tests.graph_state import graph_state as _graph
 from twitterclone.tests.api_helpers import bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -44,31 +46,6 @@ def api():
 def as_user(user: User) -> APIClient:
     """Return a client sending `user`'s bearer token."""
     return bearer_client(user=user)
-
-
-def _graph() -> tuple:
-    """Return every graph row and every user's counters and profile: 'nothing written'."""
-    return (
-        sorted(UserFollows.objects.values_list("follower_id", "following_id")),
-        sorted(UserFollowers.objects.values_list("user_id", "follower_id")),
-        sorted(FollowRequest.objects.values_list("target_id", "requester_id")),
-        sorted(Block.objects.values_list("blocker_id", "blocked_id")),
-        sorted(
-            User.objects.values_list(
-                "pk",
-                "display_name",
-                "bio",
-                "profile_image_url",
-                "privacy",
-                "followers_count",
-                "following_count",
-            )
-        ),
-    )
-
-
-def _follows(follower: User, followee: User) -> bool:
-    return UserFollows.objects.filter(follower=follower, following=followee).exists()
 
 
 def test_me_returns_own_profile_with_email():

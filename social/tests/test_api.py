@@ -10,7 +10,7 @@ from accounts.services import user_set_active
 from accounts.tests.factories import user_create
 from social.api.serializers import MINIMAL_FIELDS
 from social.api.views import NO_SUCH_REQUEST
-from social.models import Block, FollowRequest, UserFollowers, UserFollows
+from social.models import Block, FollowRequest, UserFollows
 from social.services import (
     CANNOT_BLOCK_SELF,
     CANNOT_FOLLOW_SELF,
@@ -18,6 +18,8 @@ from social.services import (
     follow_create,
     follow_request_approve,
 )
+from social.tests.graph_state import follows as _follows
+from social.tests.graph_state import graph_state as _graph
 from twitterclone.pagination import CURSOR_INVALID
 from twitterclone.tests.api_helpers import bearer_client, throttle_rates
 
@@ -58,31 +60,6 @@ def as_user(user: User) -> APIClient:
 
 
 _rates = throttle_rates
-
-
-def _graph() -> tuple:
-    """Return every graph row and every user's counters and profile: 'nothing written'."""
-    return (
-        sorted(UserFollows.objects.values_list("follower_id", "following_id")),
-        sorted(UserFollowers.objects.values_list("user_id", "follower_id")),
-        sorted(FollowRequest.objects.values_list("target_id", "requester_id")),
-        sorted(Block.objects.values_list("blocker_id", "blocked_id")),
-        sorted(
-            User.objects.values_list(
-                "pk",
-                "display_name",
-                "bio",
-                "profile_image_url",
-                "privacy",
-                "followers_count",
-                "following_count",
-            )
-        ),
-    )
-
-
-def _follows(follower: User, followee: User) -> bool:
-    return UserFollows.objects.filter(follower=follower, following=followee).exists()
 
 
 def _usernames(response) -> list[str]:
