@@ -1,7 +1,6 @@
 """GET and PATCH /api/v1/me: the signed-in user's own profile."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import Privacy, User
@@ -28,14 +27,6 @@ USER_FIELDS = {
     "following_count",
     "tweets_count",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Start every test with empty throttle counters."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """JSON API for profiles and the social graph: privacy on every row of DESIGN's table."""
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -39,14 +38,6 @@ USER_FIELDS = {
     "tweets_count",
 }
 NO_RELATIONSHIP = {"following": False, "followed_by": False, "requested": False, "blocking": False}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Start every test with empty throttle counters."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
