@@ -2,7 +2,7 @@
 
 1. Fetching a page's tweets through the visibility rule: the ORM building and compiling the
    rule per request (before) against the rule's SQL compiled once per viewer kind (after,
-   `tweets.selectors._visible_tweets`). Same SQL, same rows; only the Python work differs.
+   `tweets.cards.tweets_by_ids`). Same SQL, same rows; only the Python work differs.
 2. The per-followee pull on idx_tweets_user_created (user_id, created_at DESC) (before)
    against the same index with INCLUDE (id) (after): the old index is built for the run
    and dropped at the end; each variant runs with the other index hidden in a rolled-back
@@ -44,7 +44,7 @@ def main() -> None:
 
     from accounts.models import User
     from timelines import selectors as timeline_selectors
-    from tweets import selectors
+    from tweets import cards
     from tweets.models import Tweet
 
     readers = {}
@@ -67,10 +67,10 @@ def main() -> None:
 
             def orm(reader=reader, ids=ids):
                 queryset = Tweet.objects.filter(pk__in=ids).visible_to(reader)
-                return selectors._with_related(queryset, viewer=reader).in_bulk()
+                return cards.tweet_cards(queryset, viewer=reader).in_bulk()
 
             def compiled(reader=reader, ids=ids):
-                return selectors._visible_tweets(viewer=reader, ids=ids)
+                return cards.tweets_by_ids(viewer=reader, ids=ids)
 
             assert set(orm()) == set(compiled()), "the two paths disagree"
             print(f"  follows {target:>5} ORM each time: {percentiles(timed(orm, args.runs))}")

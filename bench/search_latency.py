@@ -41,8 +41,8 @@ def old_tweets_search(*, viewer, query: str, cursor: str | None = None, limit: i
     from django.db import connection, transaction
 
     from search.selectors import CONTENT_VECTOR
+    from tweets.cards import tweet_cards
     from tweets.models import Tweet
-    from tweets.selectors import tweet_cards
     from twitterclone.pagination import keyset_page
 
     matching = SearchQuery(query, config="english", search_type="websearch")

@@ -2,7 +2,7 @@
 
 Every read goes through the one visibility rule: `tweet_visible_q` (tweets.selectors) for
 tweets, `tweet_own_visible_q` (the same rule where no plain retweet is counted) for trending,
-`user_listed_q` (social.selectors) for people. Tweet cards come from tweets.selectors.tweet_cards,
+`user_listed_q` (social.selectors) for people. Tweet cards come from tweets.cards.tweet_cards,
 as on every other list.
 """
 
@@ -34,8 +34,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from social.selectors import Viewer, user_listed_q
+from tweets.cards import tweet_cards
 from tweets.models import PLAIN_RETWEET, Tweet
-from tweets.selectors import tweet_cards, tweet_own_visible_q
+from tweets.selectors import tweet_own_visible_q
 from twitterclone.pagination import CURSOR_INVALID, Page, cursor_decode, keyset_page, limit_clean
 
 Key = tuple[datetime, int]

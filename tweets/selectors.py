@@ -3,29 +3,15 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Case,
-    Exists,
-    ExpressionWrapper,
     F,
     FilteredRelation,
-    Func,
-    OuterRef,
     Q,
-    QuerySet,
-    TextField,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
-from django.db.models.query import get_related_populators
 
 from accounts.models import User
-from social.selectors import Viewer, user_content_visible, user_visible_q
+from social.selectors import Viewer, user_content_visible
 from twitterclone.pagination import (
     Key,
     Page,
@@ -36,7 +22,8 @@ from twitterclone.pagination import (
     limit_clean,
 )
 
-from .models import PLAIN_RETWEET, Like, Tweet
+from .cards import tweet_cards, tweets_by_ids
+from .models import Tweet
 from .visibility import _single_tweet_q
 
 # The rule's public name stays tweets.selectors.tweet_visible_q (docs/architecture.md).
@@ -52,82 +39,9 @@ def tweet_own_visible_q(*, viewer: Viewer) -> Q:
     return _single_tweet_q(viewer=viewer, prefix="")
 
 
-_UNSHOWN = (
-    "password",
-    "last_login",
-    "is_superuser",
-    "is_staff",
-    "email",
-    "bio",
-    "created_at",
-    "updated_at",
-    "followers_count",
-    "following_count",
-    "tweets_count",
-)
-
-
-class _IdInArray(Func):
-    """`id = ANY(array)`: a row whose id is in an array column (mentions hold user ids)."""
-
-    template = "(%(expressions)s))"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
-
-
-def _with_related(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
-    """Fetch authors and originals in the same query and annotate, for the viewer:
-
-    - `viewer_liked` / `viewer_retweeted` of what the row shows (a plain retweet shows its
-      original, so the flags are about the original);
-    - `quote_visible`: whether a quoted tweet passes the rule (else "unavailable").
-    """
-    # The rule on the original already joined for select_related: no subquery to plan.
-    quote_visible = ExpressionWrapper(
-        _single_tweet_q(viewer=viewer, prefix="original_tweet__"), output_field=BooleanField()
-    )
-    queryset = queryset.select_related("user", "original_tweet", "original_tweet__user")
-    # A tweet card shows its author's name, handle, badge and avatar: leave the rest of the
-    # user rows (password hash, e-mail, bio, counters...) in the database.
-    queryset = queryset.defer(
-        *(f"{author}__{field}" for author in ("user", "original_tweet__user") for field in _UNSHOWN)
-    ).annotate(
-        shown_id=Case(When(PLAIN_RETWEET, then=F("original_tweet_id")), default=F("pk")),
-        quote_visible=Coalesce(quote_visible, Value(False)),
-    )
-    # The accounts this row @mentions (its own and its original's) that exist for the viewer,
-    # in id order: the serializer names them without a query of its own, and
-    # the compiled page query (below) compiles the rule for them once, not per request.
-    mentions = Func(
-        OuterRef("mentions"), OuterRef("original_tweet__mentions"), function="array_cat"
-    )
-    mentioned = User.objects.filter(
-        _IdInArray(F("pk"), mentions), user_visible_q(viewer=viewer)
-    ).order_by("pk")
-    # One subquery, "id:username" per account (usernames never hold a colon): half the work
-    # of an array of ids beside an array of names, on every row of every page.
-    entry = Concat(Cast("pk", TextField()), Value(":"), "username", output_field=TextField())
-    queryset = queryset.annotate(mentioned=ArraySubquery(mentioned.values(entry=entry)))
-    if not viewer.is_authenticated:
-        return queryset.annotate(viewer_liked=Value(False), viewer_retweeted=Value(False))
-    return queryset.annotate(
-        viewer_liked=Exists(Like.objects.filter(user_id=viewer.pk, tweet_id=OuterRef("shown_id"))),
-        viewer_retweeted=Exists(
-            Tweet.objects.filter(
-                PLAIN_RETWEET, user_id=viewer.pk, original_tweet_id=OuterRef("shown_id")
-            )
-        ),
-    )
-
-
-def tweet_cards(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
-    """Return `queryset` with what a tweet card shows to `viewer`, for other apps' lists."""
-    return _with_related(queryset, viewer=viewer)
-
-
 def tweet_get_visible(*, viewer: Viewer, tweet_id: int) -> Tweet:
     """Return tweet `tweet_id` if `viewer` may see it; raise Tweet.DoesNotExist otherwise."""
-    tweet = _visible_tweets(viewer=viewer, ids=[tweet_id]).get(tweet_id)
+    tweet = tweets_by_ids(viewer=viewer, ids=[tweet_id]).get(tweet_id)
     if tweet is None:
         raise Tweet.DoesNotExist
     return tweet
@@ -169,72 +83,6 @@ def tweets_of_user(
     return tweets_page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)
 
 
-# The page query, compiled once per kind of viewer. Django compiles the one visibility rule
-# (`_with_related(...visible_to(viewer))`) for a stand-in viewer and a stand-in id; the SQL
-# and the compiler are kept, and each page runs them with the real viewer id and an id array.
-# The rule is still written once; only the ORM's per-request compile (several ms) goes away.
-_STAND_IN_VIEWER = -8_000_000_000_000_001
-_STAND_IN_IDS = -8_000_000_000_000_002
-
-
-@dataclass(frozen=True)
-class _CompiledPage:
-    sql: str
-    params: tuple
-    compiler: object  # django.db.models.sql.compiler.SQLCompiler, used to build the objects
-
-
-_compiled_pages: dict[tuple[bool, bool], _CompiledPage] = {}
-
-
-def _compiled_page(viewer: Viewer) -> _CompiledPage:
-    kind = (viewer.is_authenticated, bool(viewer.is_authenticated and viewer.is_staff))
-    if kind not in _compiled_pages:
-        stand_in = User(pk=_STAND_IN_VIEWER, is_staff=kind[1]) if kind[0] else AnonymousUser()
-        queryset = _with_related(
-            Tweet.objects.filter(pk__in=[_STAND_IN_IDS]).visible_to(stand_in), viewer=stand_in
-        )
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
-        quote = compiler.connection.ops.quote_name
-        id_list = f"{quote(Tweet._meta.db_table)}.{quote('id')} IN (%s)"
-        if sql.count(id_list) != 1 or params.count(_STAND_IN_IDS) != 1:
-            raise RuntimeError("the compiled page query changed shape; update _compiled_page")
-        sql = sql.replace(id_list, id_list.replace("IN (%s)", "= ANY(%s)"))
-        _compiled_pages[kind] = _CompiledPage(sql=sql, params=tuple(params), compiler=compiler)
-    return _compiled_pages[kind]
-
-
-def _visible_tweets(*, viewer: Viewer, ids: list[int]) -> dict[int, Tweet]:
-    """Return the tweets among `ids` that `viewer` may see, as _with_related builds them."""
-    compiled = _compiled_page(viewer)
-    substitutes = {_STAND_IN_VIEWER: getattr(viewer, "pk", None), _STAND_IN_IDS: ids}
-    params = [substitutes.get(p, p) if isinstance(p, int) else p for p in compiled.params]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        rows = cursor.fetchall()
-    return {tweet.pk: tweet for tweet in _objects_from_rows(compiled.compiler, rows)}
-
-
-def _objects_from_rows(compiler, rows: list[tuple]) -> list[Tweet]:
-    """Build Tweet objects (with select_related and annotations) the way ModelIterable does."""
-    db = compiler.using
-    klass_info, select = compiler.klass_info, compiler.select
-    fields = klass_info["select_fields"]
-    start, end = fields[0], fields[-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, db)
-    objects = []
-    for row in compiler.results_iter([rows]):
-        tweet = Tweet.from_db(db, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, tweet)
-        for name, position in compiler.annotation_col_map.items():
-            setattr(tweet, name, row[position])
-        objects.append(tweet)
-    return objects
-
-
 # A page short after the rule asks for more keys at most this many times.
 MAX_FILL_ROUNDS = 10
 
@@ -257,7 +105,7 @@ def tweets_page_from_keys(
     item_keys: list[Key] = []
     for _ in range(MAX_FILL_ROUNDS):
         keys = keys_of(before, limit + 1)
-        visible = _visible_tweets(viewer=viewer, ids=[pk for _, pk in keys])
+        visible = tweets_by_ids(viewer=viewer, ids=[pk for _, pk in keys])
         for key in keys:
             if key[1] in visible:
                 items.append(visible[key[1]])
@@ -278,7 +126,7 @@ def tweet_replies(
 ) -> Page:
     """Return a page of the visible replies to `tweet`, newest first."""
     queryset = Tweet.objects.filter(reply_to_id=tweet.pk).visible_to(viewer)
-    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+    return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
 def tweet_replies_unseen(*, viewer: Viewer, tweet: Tweet, replies: Page, first_page: bool) -> int:
@@ -305,7 +153,7 @@ def tweets_by_hashtag(
     if "\x00" in tag:
         return Page()  # PostgreSQL refuses NUL in text; no tweet can carry such a tag
     queryset = Tweet.objects.filter(hashtags__contains=[tag.lower().lstrip("#")]).visible_to(viewer)
-    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+    return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
 def tweets_mentioning(
@@ -313,13 +161,13 @@ def tweets_mentioning(
 ) -> Page:
     """Return a page of visible tweets that @mention `user` (GIN on mentions), newest first."""
     queryset = Tweet.objects.filter(mentions__contains=[user.pk]).visible_to(viewer)
-    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+    return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
 def tweets_recent(*, viewer: Viewer, cursor: str | None = None, limit: int = 20) -> Page:
     """Return a page of the newest tweets `viewer` may see (explore; idx_tweets_created)."""
     queryset = Tweet.objects.visible_to(viewer)
-    return keyset_page(_with_related(queryset, viewer=viewer), cursor=cursor, limit=limit)
+    return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
 MAX_THREAD_DEPTH = 50
@@ -357,7 +205,7 @@ def tweet_context(
             {"id": tweet.pk, "max_depth": MAX_THREAD_DEPTH},
         )
         ancestor_ids = [row[0] for row in db.fetchall()]
-    visible = _with_related(
+    visible = tweet_cards(
         Tweet.objects.filter(pk__in=ancestor_ids).visible_to(viewer), viewer=viewer
     ).in_bulk()
     return Thread(
@@ -384,5 +232,5 @@ def tweets_liked_by(
         .visible_to(viewer)
     )
     return keyset_page(
-        _with_related(queryset, viewer=viewer), order=("liked_at", "id"), cursor=cursor, limit=limit
+        tweet_cards(queryset, viewer=viewer), order=("liked_at", "id"), cursor=cursor, limit=limit
     )

@@ -100,7 +100,7 @@ def tweet_context(request, tweets) -> dict:
     for tweet in tweets:
         if getattr(tweet, "mentioned", None) is not None:
             # "id:username" entries read by the page query under the same rule
-            # (tweets.selectors._with_related).
+            # (tweets.cards.tweet_cards).
             for entry in tweet.mentioned:
                 user_id, username = entry.split(":", 1)
                 usernames[int(user_id)] = username

@@ -1,0 +1,262 @@
+"""What a tweet card shows, for a viewer: the author, the original, the viewer's flags.
+
+Two ways to the same objects. `tweet_cards(queryset)` adds it to any queryset (the ORM lists:
+replies, hashtags, search). `tweets_by_ids(ids)` is the hot path under every page of keys
+(home, a user's tweets): one statement, compiled by the ORM once and run many times.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, connections
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
+
+from accounts.models import User
+from social.selectors import Viewer, user_visible_q
+
+from .models import PLAIN_RETWEET, Like, Tweet
+from .visibility import _single_tweet_q
+
+_UNSHOWN = (
+    "password",
+    "last_login",
+    "is_superuser",
+    "is_staff",
+    "email",
+    "bio",
+    "created_at",
+    "updated_at",
+    "followers_count",
+    "following_count",
+    "tweets_count",
+)
+
+
+class _IdInArray(Func):
+    """`id = ANY(array)`: a row whose id is in an array column (mentions hold user ids)."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def tweet_cards(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
+    """Return `queryset` with what a tweet card shows to `viewer`, in the same query:
+
+    - the author, the original and its author (select_related, the unshown columns deferred);
+
+    - `viewer_liked` / `viewer_retweeted` of what the row shows (a plain retweet shows its
+      original, so the flags are about the original);
+    - `quote_visible`: whether a quoted tweet passes the rule (else "unavailable").
+    """
+    # The rule on the original already joined for select_related: no subquery to plan.
+    quote_visible = ExpressionWrapper(
+        _single_tweet_q(viewer=viewer, prefix="original_tweet__"), output_field=BooleanField()
+    )
+    queryset = queryset.select_related("user", "original_tweet", "original_tweet__user")
+    # A tweet card shows its author's name, handle, badge and avatar: leave the rest of the
+    # user rows (password hash, e-mail, bio, counters...) in the database.
+    queryset = queryset.defer(
+        *(f"{author}__{field}" for author in ("user", "original_tweet__user") for field in _UNSHOWN)
+    ).annotate(
+        shown_id=Case(When(PLAIN_RETWEET, then=F("original_tweet_id")), default=F("pk")),
+        quote_visible=Coalesce(quote_visible, Value(False)),
+    )
+    # The accounts this row @mentions (its own and its original's) that exist for the viewer,
+    # in id order: the serializer names them without a query of its own, and
+    # the compiled page query (below) compiles the rule for them once, not per request.
+    mentions = Func(
+        OuterRef("mentions"), OuterRef("original_tweet__mentions"), function="array_cat"
+    )
+    mentioned = User.objects.filter(
+        _IdInArray(F("pk"), mentions), user_visible_q(viewer=viewer)
+    ).order_by("pk")
+    # One subquery, "id:username" per account (usernames never hold a colon): half the work
+    # of an array of ids beside an array of names, on every row of every page.
+    entry = Concat(Cast("pk", TextField()), Value(":"), "username", output_field=TextField())
+    queryset = queryset.annotate(mentioned=ArraySubquery(mentioned.values(entry=entry)))
+    if not viewer.is_authenticated:
+        return queryset.annotate(viewer_liked=Value(False), viewer_retweeted=Value(False))
+    return queryset.annotate(
+        viewer_liked=Exists(Like.objects.filter(user_id=viewer.pk, tweet_id=OuterRef("shown_id"))),
+        viewer_retweeted=Exists(
+            Tweet.objects.filter(
+                PLAIN_RETWEET, user_id=viewer.pk, original_tweet_id=OuterRef("shown_id")
+            )
+        ),
+    )
+
+
+# The page query, compiled once per set of viewer inputs and run many times.
+#
+# Django compiles the one visibility rule (`tweet_cards(...visible_to(viewer))`) in several
+# ms per request; a page of keys needs the same statement every time, with another viewer id
+# and another id array. So the ORM compiles it once for a stand-in viewer (`_RuleInputs`)
+# whose id and the id array are sentinel parameters; the statement is captured through
+# `connection.execute_wrapper` before it runs, and each page runs it with the real values.
+# The columns are a `values_list` of named fields, so rows are turned back into model objects
+# with the documented `Model.from_db` and related-object assignment: no compiler internals.
+#
+# The cache key is whatever the rule read of the viewer while it was compiled: the stand-in
+# records every attribute read (and refuses methods), so a rule that starts reading a new
+# input (`viewer.is_superuser`, a mute setting...) keys on it without anyone updating a key
+# (tweets/tests/test_page_statement.py proves it with a changed rule).
+_STAND_IN_VIEWER = -8_000_000_000_000_001
+_STAND_IN_IDS = -8_000_000_000_000_002
+_ID_ATTRIBUTES = ("pk", "id")
+
+
+class _RuleInputs:
+    """Stand in for a viewer while the rule is compiled; record what the rule reads of it.
+
+    Its id reads as a sentinel (substituted per request); every other attribute reads as the
+    real viewer's value and is recorded, so the statement is reused only for viewers that
+    agree on all of them. An id is recorded only as "is there one".
+    """
+
+    def __init__(self, viewer: Viewer):
+        self._viewer = viewer
+        self._read: dict[str, object] = {}
+
+    def __getattr__(self, name: str):
+        value = getattr(self._viewer, name)
+        if name in _ID_ATTRIBUTES:
+            self._read["pk"] = value is None
+            return None if value is None else _STAND_IN_VIEWER
+        if callable(value):
+            raise TypeError(f"the visibility rule may read plain viewer attributes, not {name}()")
+        self._read[name] = value
+        return value
+
+    def inputs(self) -> tuple[tuple[str, object], ...]:
+        return tuple(sorted(self._read.items()))
+
+
+def _input_value(viewer: Viewer, name: str) -> object:
+    return viewer.pk is None if name == "pk" else getattr(viewer, name)
+
+
+# What a row holds, in order: the tweet, its author, the original, the original's author
+# (each the model's loaded fields, in model order, for Model.from_db), then the annotations.
+_PAGE_TWEET = [field.attname for field in Tweet._meta.concrete_fields]
+_PAGE_AUTHOR = [field.attname for field in User._meta.concrete_fields if field.name not in _UNSHOWN]
+_PAGE_ANNOTATIONS = ("shown_id", "quote_visible", "mentioned", "viewer_liked", "viewer_retweeted")
+
+
+def _page_columns() -> list[str]:
+    return [
+        *_PAGE_TWEET,
+        *(f"user__{name}" for name in _PAGE_AUTHOR),
+        *(f"original_tweet__{name}" for name in _PAGE_TWEET),
+        *(f"original_tweet__user__{name}" for name in _PAGE_AUTHOR),
+        *_PAGE_ANNOTATIONS,
+    ]
+
+
+class _Captured(Exception):
+    def __init__(self, sql: str, params: tuple):
+        self.sql, self.params = sql, params
+
+
+def _capture(execute, sql, params, many, context):
+    """An execute wrapper that keeps the statement instead of running it (Django's docs:
+    "Database instrumentation")."""
+    raise _Captured(sql, tuple(params or ()))
+
+
+@dataclass(frozen=True)
+class _PageStatement:
+    inputs: tuple[tuple[str, object], ...]  # what the rule read of the viewer, and the values
+    sql: str
+    params: tuple
+    viewer_at: tuple[int, ...]  # positions of the viewer id in params
+    ids_at: int  # position of the id array in params
+
+    def serves(self, viewer: Viewer) -> bool:
+        return all(_input_value(viewer, name) == value for name, value in self.inputs)
+
+    def params_for(self, viewer: Viewer, ids: list[int]) -> list:
+        params = list(self.params)
+        for position in self.viewer_at:
+            params[position] = viewer.pk
+        params[self.ids_at] = ids
+        return params
+
+
+# A handful of entries (anonymous, a person, staff): a list searched in order.
+_page_statements: list[_PageStatement] = []
+
+
+def _page_statement(viewer: Viewer) -> _PageStatement:
+    for statement in _page_statements:
+        if statement.serves(viewer):
+            return statement
+    stand_in = _RuleInputs(viewer)
+    ids = Value([_STAND_IN_IDS], output_field=ArrayField(BigIntegerField()))
+    queryset = tweet_cards(
+        Tweet.objects.filter(_IdInArray(F("pk"), ids)).visible_to(stand_in), viewer=stand_in
+    ).values_list(*_page_columns())
+    try:
+        with connections[queryset.db].execute_wrapper(_capture):
+            list(queryset)
+    except _Captured as captured:
+        sql, params = captured.sql, captured.params
+    else:  # pragma: no cover - the wrapper always raises
+        raise RuntimeError("the page query did not reach the database")
+    viewer_at = tuple(
+        i for i, param in enumerate(params) if type(param) is int and param == _STAND_IN_VIEWER
+    )
+    ids_at = [i for i, param in enumerate(params) if param == [_STAND_IN_IDS]]
+    if len(ids_at) != 1 or (viewer.pk is not None and not viewer_at):
+        raise RuntimeError("the page query lost its id array or its viewer; see _page_statement")
+    statement = _PageStatement(stand_in.inputs(), sql, params, viewer_at, ids_at[0])
+    _page_statements.append(statement)
+    return statement
+
+
+def tweets_by_ids(*, viewer: Viewer, ids: list[int]) -> dict[int, Tweet]:
+    """Return the tweets among `ids` that `viewer` may see, by id, built as tweet_cards does."""
+    statement = _page_statement(viewer)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params_for(viewer, ids))
+        rows = cursor.fetchall()
+    return {tweet.pk: tweet for tweet in _objects_from_rows(rows)}
+
+
+def _objects_from_rows(rows: list[tuple]) -> list[Tweet]:
+    """Build the tweets of page rows (see _page_columns) with Model.from_db."""
+    db = connection.alias
+    tweet_end = len(_PAGE_TWEET)
+    author_end = tweet_end + len(_PAGE_AUTHOR)
+    original_end = author_end + tweet_end
+    annotations_at = original_end + len(_PAGE_AUTHOR)
+    original_pk = _PAGE_TWEET.index("id") + author_end
+    objects = []
+    for row in rows:
+        tweet = Tweet.from_db(db, _PAGE_TWEET, row[:tweet_end])
+        tweet.user = User.from_db(db, _PAGE_AUTHOR, row[tweet_end:author_end])
+        if row[original_pk] is None:
+            tweet.original_tweet = None
+        else:
+            original = Tweet.from_db(db, _PAGE_TWEET, row[author_end:original_end])
+            original.user = User.from_db(db, _PAGE_AUTHOR, row[original_end:annotations_at])
+            tweet.original_tweet = original
+        for name, value in zip(_PAGE_ANNOTATIONS, row[annotations_at:], strict=True):
+            setattr(tweet, name, value)
+        objects.append(tweet)
+    return objects

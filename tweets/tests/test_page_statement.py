@@ -1,0 +1,162 @@
+"""The page query compiled once (tweets.cards._page_statement) against the plain ORM.
+
+Every page of keys (home, a user's tweets, search) goes through `tweets_by_ids`, which
+reuses a statement the ORM compiled for an earlier viewer. These tests hold it to two
+promises: it builds the same objects the ORM builds, and a statement is never reused for a
+viewer the rule would treat differently, even after the rule starts reading a new input.
+"""
+
+import pytest
+
+from accounts.models import Privacy, User
+from accounts.tests.factories import user_create
+from social.services import block_create, follow_create, follow_request_approve
+from tweets import cards, visibility
+from tweets.models import Tweet
+from tweets.services import like_create, retweet_create, tweet_set_hidden
+from tweets.tests.factories import post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_statements(monkeypatch):
+    """Each test compiles its own statements (and a changed rule cannot leak into others)."""
+    monkeypatch.setattr(cards, "_page_statements", [])
+
+
+@pytest.fixture
+def world():
+    ana = user_create(username="ana")
+    ben = user_create(username="ben")
+    cy = user_create(username="cy", privacy=Privacy.PROTECTED)
+    follow_create(follower=ben, followee=cy)
+    follow_request_approve(owner=cy, requester=ben)
+    shown = post(ana, "hello @ben and @cy #tags", media_urls=["https://example.com/a.png"])
+    reply = post(ben, "a reply", reply_to_id=shown.pk)
+    quote = post(cy, "quoting @ana", quote_of_id=shown.pk)
+    retweet_create(user=ben, tweet_id=shown.pk)
+    hidden = post(ana, "hidden by a moderator")
+    tweet_set_hidden(tweet=hidden, hidden=True)
+    like_create(user=ben, tweet_id=shown.pk)
+    tweets = [shown, reply, quote, hidden, Tweet.objects.get(user=ben, original_tweet=shown)]
+    return {"ana": ana, "ben": ben, "cy": cy, "ids": [tweet.pk for tweet in tweets]}
+
+
+def _loaded(obj) -> dict:
+    """The field values an object was loaded with (deferred fields left out)."""
+    deferred = obj.get_deferred_fields()
+    return {
+        field.attname: getattr(obj, field.attname)
+        for field in type(obj)._meta.concrete_fields
+        if field.attname not in deferred
+    }
+
+
+def _as_orm_builds(*, viewer, ids) -> dict[int, Tweet]:
+    queryset = Tweet.objects.filter(pk__in=ids).visible_to(viewer)
+    return cards.tweet_cards(queryset, viewer=viewer).in_bulk()
+
+
+def _card(tweet: Tweet) -> dict:
+    original = tweet.original_tweet
+    return {
+        "tweet": _loaded(tweet),
+        "user": _loaded(tweet.user),
+        "original": original and _loaded(original),
+        "original_user": original and _loaded(original.user),
+        "annotations": {name: getattr(tweet, name) for name in cards._PAGE_ANNOTATIONS},
+    }
+
+
+@pytest.mark.parametrize("who", ["anonymous", "ana", "ben", "cy", "staff"])
+def test_the_compiled_page_builds_what_the_orm_builds(world, who, anonymous):
+    viewer = {"anonymous": anonymous, "staff": user_create(is_staff=True)}.get(who) or world[who]
+    compiled = cards.tweets_by_ids(viewer=viewer, ids=world["ids"])
+    expected = _as_orm_builds(viewer=viewer, ids=world["ids"])
+    assert sorted(compiled) == sorted(expected)
+    assert {pk: _card(tweet) for pk, tweet in compiled.items()} == {
+        pk: _card(tweet) for pk, tweet in expected.items()
+    }
+    # The related objects came with the row: reading them costs no query.
+    for tweet in compiled.values():
+        assert tweet.user.username
+        assert tweet.original_tweet is None or tweet.original_tweet.user.username
+
+
+def test_one_statement_per_kind_of_viewer_each_with_its_own_id(world, anonymous):
+    ana, ben = world["ana"], world["ben"]
+    hidden = Tweet.objects.get(content="hidden by a moderator")
+    # A hidden tweet answers to its author only: the reused statement carries each viewer's id.
+    assert hidden.pk in cards.tweets_by_ids(viewer=ana, ids=[hidden.pk])
+    assert hidden.pk not in cards.tweets_by_ids(viewer=ben, ids=[hidden.pk])
+    assert len(cards._page_statements) == 1
+    cards.tweets_by_ids(viewer=anonymous, ids=[hidden.pk])
+    staff = user_create(is_staff=True)
+    assert hidden.pk in cards.tweets_by_ids(viewer=staff, ids=[hidden.pk])
+    assert len(cards._page_statements) == 3
+
+
+def test_blocks_and_follows_are_read_per_request_not_baked_in(world):
+    ana, ben, cy = world["ana"], world["ben"], world["cy"]
+    quote = Tweet.objects.get(content="quoting @ana")
+    assert quote.pk in cards.tweets_by_ids(viewer=ben, ids=[quote.pk])
+    assert quote.pk not in cards.tweets_by_ids(viewer=ana, ids=[quote.pk])  # protected
+    block_create(blocker=cy, blocked=ben)
+    assert quote.pk not in cards.tweets_by_ids(viewer=ben, ids=[quote.pk])
+
+
+def _rule_that_also_reads_is_superuser(original):
+    """The rule with a new input: superusers (not only staff) see hidden tweets."""
+
+    def rule(*, viewer, prefix):
+        condition = original(viewer=viewer, prefix=prefix)
+        if viewer.is_authenticated and viewer.is_superuser:
+            return condition | visibility.Q(**{f"{prefix}is_hidden": True})
+        return condition
+
+    return rule
+
+
+@pytest.mark.parametrize("superuser_first", [True, False])
+def test_a_new_input_to_the_rule_never_reuses_a_stale_statement(
+    world, monkeypatch, superuser_first
+):
+    """Nobody updates a cache key when the rule changes: the statement keys on what it read."""
+    rule = _rule_that_also_reads_is_superuser(visibility._single_tweet_q)
+    monkeypatch.setattr(visibility, "_single_tweet_q", rule)
+    monkeypatch.setattr(cards, "_single_tweet_q", rule)
+    # A process started with the changed rule: nothing compiled yet (world's posts compiled).
+    monkeypatch.setattr(cards, "_page_statements", [])
+    boss = user_create(username="boss")
+    User.objects.filter(pk=boss.pk).update(is_superuser=True)
+    boss.refresh_from_db()
+    ben = world["ben"]
+    hidden = Tweet.objects.get(content="hidden by a moderator").pk
+
+    def sees_hidden(viewer) -> bool:
+        return hidden in cards.tweets_by_ids(viewer=viewer, ids=[hidden])
+
+    order = [boss, ben] if superuser_first else [ben, boss]
+    seen = {viewer.username: sees_hidden(viewer) for viewer in order}
+    assert seen == {"boss": True, "ben": False}
+    assert len(cards._page_statements) == 2
+    assert all(
+        ("is_superuser", False) in s.inputs or ("is_superuser", True) in s.inputs
+        for s in cards._page_statements
+    )
+
+
+def test_a_rule_that_calls_a_viewer_method_is_refused(world, monkeypatch):
+    """A method's answer may depend on anything: the statement could not key on it."""
+    original = visibility._single_tweet_q
+
+    def rule(*, viewer, prefix):
+        if viewer.is_authenticated and viewer.has_perm("tweets.view_tweet"):
+            return visibility.Q()
+        return original(viewer=viewer, prefix=prefix)
+
+    monkeypatch.setattr(visibility, "_single_tweet_q", rule)
+    monkeypatch.setattr(cards, "_page_statements", [])
+    with pytest.raises(TypeError, match="has_perm"):
+        cards.tweets_by_ids(viewer=world["ben"], ids=world["ids"])
