@@ -1,4 +1,4 @@
-"""The follow graph (stored twice, one table per question), follow requests and blocks.
+"""The follow graph (stored twice, one table per question), follow requests, blocks, mutes.
 
 `user_follows` answers "whom do I follow" and `user_followers` answers "who follows me";
 services always write both in one transaction and `manage.py check_graph` proves they mirror.
@@ -9,6 +9,8 @@ second index (see docs/schema.md), and under sharding each question stays on one
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 
@@ -116,3 +118,81 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Mute(models.Model):
+    """`muter` muted `muted`: its tweets leave the muter's lists. `muted` is never told."""
+
+    pk = models.CompositePrimaryKey("muter_id", "muted_id")
+    # db_index=False: the primary key (muter_id, muted_id) leads with it.
+    muter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Indexed for the cascade when an account is deleted; no read asks "who muted me".
+    muted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "mutes"
+        indexes = [
+            # Serves the muter's list of muted accounts, newest first.
+            models.Index(F("muter"), F("created_at").desc(), name="idx_mutes_muter_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(muter=F("muted")), name="mutes_no_self_mute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muter_id} mutes {self.muted_id}"
+
+
+MAX_MUTED_PHRASE_LENGTH = 100
+
+
+class MutedWord(models.Model):
+    """A word, phrase or #hashtag whose tweets leave `user`'s lists until `expires_at`.
+
+    Matched case-insensitively as a whole word or phrase (social.selectors.muted_word_pattern).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    phrase = models.TextField()
+    # The phrase as a PostgreSQL regular expression (muted_word_pattern), made on write.
+    pattern = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)  # null: forever
+
+    class Meta:
+        db_table = "muted_words"
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("phrase"), MAX_MUTED_PHRASE_LENGTH)
+                & Q(phrase__regex=r"\S"),
+                name="muted_words_phrase_1_to_100",
+            ),
+            models.UniqueConstraint(
+                F("user"), Lower("phrase"), name="uniq_muted_words_user_phrase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.phrase!r}"
+
+
+class SuggestionDismissal(models.Model):
+    """`user` dismissed `dismissed` from who-to-follow: it is never suggested again."""
+
+    pk = models.CompositePrimaryKey("user_id", "dismissed_id")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    dismissed = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "suggestion_dismissals"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} dismissed suggestion {self.dismissed_id}"

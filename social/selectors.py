@@ -12,10 +12,15 @@ The rule (docs/architecture.md, "Privacy") is written once, as Q objects over a 
   blocked them, so the blocker can see whom they blocked and undo it; never when the user
   blocked the viewer.
 
+Mutes are not part of the rule: a muted account stays visible (profile, direct links); it
+only leaves the muter's lists. `unmuted_q` and `muted_word_pattern` are the mute filters'
+building blocks (tweets.visibility.tweet_unmuted_q puts them together for tweets).
+
 Querysets of other models pass `prefix` (e.g. "user__" for tweets); single-object checks
 run the same Q against one row, so Python and SQL can never disagree.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -34,7 +39,7 @@ from django.db.models import (
 from accounts.models import Privacy, User
 from twitterclone.pagination import Page, keyset_page
 
-from .models import Block, FollowRequest, UserFollowers, UserFollows
+from .models import Block, FollowRequest, Mute, UserFollowers, UserFollows
 
 Viewer = User | AnonymousUser
 
@@ -81,6 +86,30 @@ def _content_open_q(*, viewer: Viewer, prefix: str) -> Q:
             UserFollowers.objects.filter(user_id=OuterRef(f"{prefix}pk"), follower_id=viewer.pk)
         )
     return condition
+
+
+def unmuted_q(*, viewer: Viewer, prefix: str = "") -> Q:
+    """Match users `viewer` has not muted (everyone, for a signed-out viewer)."""
+    if not viewer.is_authenticated:
+        return Q()
+    return ~Exists(Mute.objects.filter(muter_id=viewer.pk, muted_id=OuterRef(f"{prefix}pk")))
+
+
+# A word character on either side would make the match part of a longer word.
+_WORD_EDGE_BEFORE, _WORD_EDGE_AFTER = "(?<![[:alnum:]_])", "(?![[:alnum:]_])"
+
+
+def muted_word_pattern(phrase: str) -> str:
+    """Return `phrase` as a PostgreSQL regular expression matching it as whole words.
+
+    Matched case-insensitively (`~*`): "cats" mutes "Cats!" and "#cats" but not "cats2" or
+    "concats"; "#cats" mutes only the hashtag; the spaces of a phrase match any whitespace.
+    Every character that is not a letter, digit or space is escaped, so a phrase is never
+    read as a pattern.
+    """
+    words = phrase.split()
+    escaped = [re.sub(r"([^\w])", r"\\\1", word) for word in words]
+    return _WORD_EDGE_BEFORE + r"\s+".join(escaped) + _WORD_EDGE_AFTER
 
 
 def content_visible_q(*, viewer: Viewer, prefix: str = "") -> Q:

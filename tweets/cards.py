@@ -29,7 +29,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from accounts.models import User
 from social.selectors import Viewer, user_visible_q
 
-from .models import PLAIN_RETWEET, Like, Tweet
+from .models import PLAIN_RETWEET, Bookmark, Like, Tweet
 from .visibility import _single_tweet_q
 
 _UNSHOWN = (
@@ -59,9 +59,8 @@ def tweet_cards(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     """Return `queryset` with what a tweet card shows to `viewer`, in the same query:
 
     - the author, the original and its author (select_related, the unshown columns deferred);
-
-    - `viewer_liked` / `viewer_retweeted` of what the row shows (a plain retweet shows its
-      original, so the flags are about the original);
+    - `viewer_liked` / `viewer_retweeted` / `viewer_bookmarked` of what the row shows (a plain
+      retweet shows its original, so the flags are about the original);
     - `quote_visible`: whether a quoted tweet passes the rule (else "unavailable").
     """
     # The rule on the original already joined for select_related: no subquery to plan.
@@ -91,13 +90,18 @@ def tweet_cards(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     entry = Concat(Cast("pk", TextField()), Value(":"), "username", output_field=TextField())
     queryset = queryset.annotate(mentioned=ArraySubquery(mentioned.values(entry=entry)))
     if not viewer.is_authenticated:
-        return queryset.annotate(viewer_liked=Value(False), viewer_retweeted=Value(False))
+        return queryset.annotate(
+            viewer_liked=Value(False), viewer_retweeted=Value(False), viewer_bookmarked=Value(False)
+        )
     return queryset.annotate(
         viewer_liked=Exists(Like.objects.filter(user_id=viewer.pk, tweet_id=OuterRef("shown_id"))),
         viewer_retweeted=Exists(
             Tweet.objects.filter(
                 PLAIN_RETWEET, user_id=viewer.pk, original_tweet_id=OuterRef("shown_id")
             )
+        ),
+        viewer_bookmarked=Exists(
+            Bookmark.objects.filter(user_id=viewer.pk, tweet_id=OuterRef("shown_id"))
         ),
     )
 
@@ -155,7 +159,14 @@ def _input_value(viewer: Viewer, name: str) -> object:
 # (each the model's loaded fields, in model order, for Model.from_db), then the annotations.
 _PAGE_TWEET = [field.attname for field in Tweet._meta.concrete_fields]
 _PAGE_AUTHOR = [field.attname for field in User._meta.concrete_fields if field.name not in _UNSHOWN]
-_PAGE_ANNOTATIONS = ("shown_id", "quote_visible", "mentioned", "viewer_liked", "viewer_retweeted")
+_PAGE_ANNOTATIONS = (
+    "shown_id",
+    "quote_visible",
+    "mentioned",
+    "viewer_liked",
+    "viewer_retweeted",
+    "viewer_bookmarked",
+)
 
 
 def _page_columns() -> list[str]:

@@ -178,6 +178,28 @@ class Like(models.Model):
         return f"{self.user_id} likes {self.tweet_id}"
 
 
+class Bookmark(models.Model):
+    """`user` saved `tweet`. Private: only `user` ever sees a bookmark or how many there are."""
+
+    pk = models.CompositePrimaryKey("user_id", "tweet_id")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Indexed for the cascade when a tweet is deleted.
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "bookmarks"
+        indexes = [
+            # Serves the owner's bookmarks list, newest bookmark first.
+            models.Index(F("user"), F("created_at").desc(), name="idx_bookmarks_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} bookmarked {self.tweet_id}"
+
+
 class Report(models.Model):
     """A person's report of a tweet, waiting for (or handled by) a moderator."""
 

@@ -5,10 +5,12 @@ share it without importing each other: it depends only on social's rule. tweets.
 re-exports `tweet_visible_q`, its public name.
 """
 
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q
+from django.db.models.functions import Now
 
 from accounts.models import Privacy
-from social.selectors import Viewer, content_visible_q
+from social.models import MutedWord
+from social.selectors import Viewer, content_visible_q, unmuted_q
 
 # A plain retweet: points at an original and carries no text of its own.
 PLAIN_RETWEET = Q(original_tweet__isnull=False, content="")
@@ -44,3 +46,42 @@ def tweet_shareable(*, tweet) -> bool:
     retweet and quote services refuse the rest and the action bar shows no retweet button.
     """
     return tweet.user.privacy == Privacy.PUBLIC
+
+
+class _MatchesPattern(Func):
+    """`text ~* pattern`: PostgreSQL's case-insensitive regular-expression match."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " ~* "
+    output_field = BooleanField()
+
+
+def _words_muted_q(*, viewer: Viewer, content: str) -> Exists:
+    """Match rows whose `content` holds one of `viewer`'s muted words that has not expired."""
+    return Exists(
+        MutedWord.objects.filter(user_id=viewer.pk)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=Now()))
+        .filter(_MatchesPattern(OuterRef(content), F("pattern")))
+    )
+
+
+def tweet_unmuted_q(*, viewer: Viewer, prefix: str = "") -> Q:
+    """Match the tweets at `prefix` that `viewer`'s mutes leave in their lists.
+
+    Not part of the visibility rule: a muted tweet is still visible (its page, the author's
+    profile); it leaves the muter's home timeline, search, hashtag pages and notifications.
+    A tweet is muted when its author is muted or its text holds a muted word; a plain
+    retweet also when its original is. The viewer's own tweets are never muted.
+    """
+    if not viewer.is_authenticated:
+        return Q()
+    own = Q(**{f"{prefix}user_id": viewer.pk})
+    unmuted = unmuted_q(viewer=viewer, prefix=f"{prefix}user__") & ~_words_muted_q(
+        viewer=viewer, content=f"{prefix}content"
+    )
+    original = f"{prefix}original_tweet__"
+    original_unmuted = Q(**{f"{original}user_id": viewer.pk}) | unmuted_q(
+        viewer=viewer, prefix=f"{original}user__"
+    ) & ~_words_muted_q(viewer=viewer, content=f"{original}content")
+    plain_retweet = Q(**{f"{original}isnull": False, f"{prefix}content": ""})
+    return own | unmuted & (~plain_retweet | original_unmuted)

@@ -16,6 +16,7 @@ class _TweetFields(serializers.ModelSerializer):
     mentions = serializers.SerializerMethodField()
     liked = serializers.SerializerMethodField()
     retweeted = serializers.SerializerMethodField()
+    bookmarked = serializers.SerializerMethodField()
 
     class Meta:
         model = Tweet
@@ -33,6 +34,7 @@ class _TweetFields(serializers.ModelSerializer):
             "reply_count",
             "liked",
             "retweeted",
+            "bookmarked",
         ]
         read_only_fields = fields
 
@@ -46,6 +48,10 @@ class _TweetFields(serializers.ModelSerializer):
 
     def get_retweeted(self, tweet: Tweet) -> bool:
         return bool(getattr(tweet, "viewer_retweeted", False))
+
+    def get_bookmarked(self, tweet: Tweet) -> bool:
+        """Whether the viewer bookmarked the tweet (private: false for everyone else)."""
+        return bool(getattr(tweet, "viewer_bookmarked", False))
 
 
 class EmbeddedTweetSerializer(_TweetFields):
@@ -77,6 +83,7 @@ class TweetSerializer(_TweetFields):
         # The row's flags are about what it shows: the original.
         original.viewer_liked = getattr(tweet, "viewer_liked", False)
         original.viewer_retweeted = getattr(tweet, "viewer_retweeted", False)
+        original.viewer_bookmarked = getattr(tweet, "viewer_bookmarked", False)
         return self._embedded(original)
 
     def _embedded(self, original: Tweet) -> dict:

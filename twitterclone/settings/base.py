@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "tweets",
     "timelines",
     "search",
+    "notifications",
     "moderation",
 ]
 

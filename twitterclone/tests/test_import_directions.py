@@ -1,6 +1,7 @@
 """The apps depend on each other in one direction, with no cycle and no lazy import to hide one.
 
-    twitterclone (plumbing) <- accounts <- social <- tweets <- timelines, search <- moderation
+    twitterclone (plumbing) <- accounts <- social <- tweets <- timelines, search, notifications
+        <- moderation
 
 Read every application module with `ast` (tests and migrations aside: tests may reach any
 app to set up a world, migrations are frozen history) and check each import of a project
@@ -16,7 +17,8 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 
-# An app may import apps of a lower rank; equal ranks (timelines, search) never each other.
+# An app may import apps of a lower rank; equal ranks (timelines, search, notifications)
+# never each other.
 RANK = {
     "twitterclone": 0,
     "accounts": 1,
@@ -24,6 +26,7 @@ RANK = {
     "tweets": 3,
     "timelines": 4,
     "search": 4,
+    "notifications": 4,
     "moderation": 5,
 }
 ENTRY_FILES = {"views.py", "urls.py", "admin.py", "wsgi.py", "asgi.py"}
