@@ -130,9 +130,12 @@ def follow_create(*, follower: User, followee: User) -> str:
     if state["following"]:
         return FollowStatus.FOLLOWING
     if followee.privacy != Privacy.PUBLIC:
-        _insert_ignore(
+        if _insert_ignore(
             FollowRequest._meta.db_table, ("target_id", "requester_id"), (followee.pk, follower.pk)
-        )
+        ):
+            signals.follow_requested.send(
+                sender=FollowRequest, requester_id=follower.pk, target_id=followee.pk
+            )
         return FollowStatus.REQUESTED
     _edge_insert(follower_id=follower.pk, followee_id=followee.pk)
     return FollowStatus.FOLLOWING
@@ -145,6 +148,8 @@ def follow_delete(*, follower: User, followee: User) -> bool:
     withdrawn, _ = FollowRequest.objects.filter(
         target_id=followee.pk, requester_id=follower.pk
     ).delete()
+    if withdrawn:
+        _request_withdrawn(requester_id=follower.pk, target_id=followee.pk)
     return _edge_delete(follower_id=follower.pk, followee_id=followee.pk) or bool(withdrawn)
 
 
@@ -158,22 +163,38 @@ def follow_request_approve(*, owner: User, requester: User) -> bool:
     if not deleted:
         return False
     _edge_insert(follower_id=requester.pk, followee_id=owner.pk)
+    signals.follow_request_approved.send(
+        sender=FollowRequest, requester_id=requester.pk, target_id=owner.pk
+    )
     return True
 
 
+def _request_withdrawn(*, requester_id: int, target_id: int) -> None:
+    signals.follow_request_withdrawn.send(
+        sender=FollowRequest, requester_id=requester_id, target_id=target_id
+    )
+
+
+# Atomic so that the request and what hangs off it (its notification) go together.
+@transaction.atomic
 def follow_request_reject(*, owner: User, requester: User) -> bool:
     """Drop `requester`'s pending request; return False if there was none."""
     deleted, _ = FollowRequest.objects.filter(
         target_id=owner.pk, requester_id=requester.pk
     ).delete()
+    if deleted:
+        _request_withdrawn(requester_id=requester.pk, target_id=owner.pk)
     return bool(deleted)
 
 
+@transaction.atomic
 def follow_request_cancel(*, requester: User, target: User) -> bool:
     """Withdraw the request `requester` sent to `target`; return False if there was none."""
     deleted, _ = FollowRequest.objects.filter(
         target_id=target.pk, requester_id=requester.pk
     ).delete()
+    if deleted:
+        _request_withdrawn(requester_id=requester.pk, target_id=target.pk)
     return bool(deleted)
 
 
@@ -193,8 +214,9 @@ def block_create(*, blocker: User, blocked: User) -> None:
     _insert_ignore(Block._meta.db_table, ("blocker_id", "blocked_id"), (blocker.pk, blocked.pk))
     _edge_delete(follower_id=blocker.pk, followee_id=blocked.pk)
     _edge_delete(follower_id=blocked.pk, followee_id=blocker.pk)
-    FollowRequest.objects.filter(target_id=blocker.pk, requester_id=blocked.pk).delete()
-    FollowRequest.objects.filter(target_id=blocked.pk, requester_id=blocker.pk).delete()
+    for requester, target in ((blocked, blocker), (blocker, blocked)):
+        if FollowRequest.objects.filter(target_id=target.pk, requester_id=requester.pk).delete()[0]:
+            _request_withdrawn(requester_id=requester.pk, target_id=target.pk)
 
 
 def block_delete(*, blocker: User, blocked: User) -> bool:
@@ -229,6 +251,9 @@ def privacy_set(*, user: User, privacy: str) -> User:
         pending.delete()
         for requester_id in approved:
             _edge_insert(follower_id=requester_id, followee_id=user.pk)
+            signals.follow_request_approved.send(
+                sender=FollowRequest, requester_id=requester_id, target_id=user.pk
+            )
     user.refresh_from_db(fields=["followers_count", "following_count", "updated_at"])
     return user
 

@@ -31,7 +31,7 @@ from .models import (
     tweet_fields,
 )
 from .selectors import tweet_get_visible
-from .signals import tweet_posted, tweets_deleted
+from .signals import like_created, like_removed, retweet_removed, tweet_posted, tweets_deleted
 from .visibility import tweet_shareable
 
 CONTENT_REQUIRED = "Write something first."
@@ -250,6 +250,9 @@ def _tweet_remove(tweet: Tweet, *, retweets_removed: dict[int, int] | None = Non
         Tweet.objects.filter(pk=tweet.original_tweet_id).update(
             retweet_count=F("retweet_count") - 1
         )
+        retweet_removed.send(
+            sender=Tweet, user_id=tweet.user_id, original_id=tweet.original_tweet_id
+        )
     tweets_deleted.send(sender=Tweet, rows=[(tweet.pk, tweet.user_id, tweet.created_at)])
     tweet.delete()
     losses = Counter(retweets_removed or {})
@@ -310,6 +313,7 @@ def like_create(*, user: User, tweet_id: int) -> Counts:
     )
     if inserted:
         Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1)
+        like_created.send(sender=Like, user_id=user.pk, tweet_id=tweet.pk)
     return _counts(tweet.pk)
 
 
@@ -321,6 +325,7 @@ def like_delete(*, user: User, tweet_id: int) -> Counts:
     deleted, _ = Like.objects.filter(user_id=user.pk, tweet_id=tweet.pk).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") - 1)
+        like_removed.send(sender=Like, user_id=user.pk, tweet_id=tweet.pk)
     return _counts(tweet.pk)
 
 

@@ -1,4 +1,4 @@
-"""Signals for apps that react to tweets (timelines fans them out and sweeps them).
+"""Signals for apps that react to tweets (timelines fans them out, notifications tells people).
 
 Sent inside the transaction that wrote the tweet; a receiver that does work outside the
 database transaction defers it with `transaction.on_commit`. `tweets` never imports the apps
@@ -11,3 +11,9 @@ from django.dispatch import Signal
 tweet_posted = Signal()
 # Tweets were deleted. Keyword arguments: rows, a list of (tweet id, author id, created_at).
 tweets_deleted = Signal()
+# A like was added or taken back. Keyword arguments: user_id, tweet_id (the liked original).
+like_created = Signal()
+like_removed = Signal()
+# A plain retweet was deleted (unretweet, or deleting it). Keyword arguments: user_id,
+# original_id. Posting one sends tweet_posted.
+retweet_removed = Signal()

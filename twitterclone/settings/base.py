@@ -167,6 +167,8 @@ TIMELINE_CELEBRITY_THRESHOLD = int(os.environ.get("TIMELINE_CELEBRITY_THRESHOLD"
 TIMELINE_MAX_ROWS = int(os.environ.get("TIMELINE_MAX_ROWS", "800"))
 # A timeline rebuilt on first read materialises at most this many days.
 TIMELINE_REBUILD_DAYS = int(os.environ.get("TIMELINE_REBUILD_DAYS", "7"))
+# manage.py prune_notifications deletes notifications older than this many days.
+NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "180"))
 
 # Rate limits (twitterclone/limits.py) for the API and the HTML forms alike; the rates are
 # DEFAULT_THROTTLE_RATES below. API_THROTTLING=off turns every one off (load tests).

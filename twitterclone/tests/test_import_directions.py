@@ -36,6 +36,7 @@ ENTRY_FOLDERS = {"api", "templatetags", "commands", "settings"}
 LAZY_ALLOWED = {
     # Django's documented place to connect receivers: once every app's models are loaded.
     ("timelines.apps", "timelines.receivers"),
+    ("notifications.apps", "notifications.receivers"),
 }
 
 

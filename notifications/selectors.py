@@ -1,0 +1,241 @@
+"""Reads for notifications: the one rule decides, in SQL, which rows a recipient sees.
+
+A row shows when its actor exists for the recipient and is not muted, its tweet (if any) is
+visible to the recipient and left in by their mutes and muted words, and the recipient's
+policy (NotificationSettings) lets it through. All of it is a WHERE clause, so a page is
+never short and the unread count counts exactly what the list shows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Now
+
+from accounts.models import User
+from social.models import UserFollows
+from social.selectors import unmuted_q, user_visible_q
+from tweets.cards import tweet_cards
+from tweets.models import Tweet
+from tweets.visibility import tweet_unmuted_q
+from twitterclone.pagination import Page, cursor_decode, cursor_encode, limit_clean
+
+from .models import Notification, NotificationSettings, NotificationType
+
+T = NotificationType
+# The Mentions tab; from an account the recipient follows these always pass the policy.
+MENTION_TYPES = (T.MENTION, T.REPLY, T.QUOTE)
+# The unread count stops here: the nav shows "99+" past 99.
+UNREAD_CAP = 100
+# A group counts its visible members up to here ("ana and 99+ others"): the count stays a
+# bounded walk of idx_notifications_group however many liked one tweet in a day.
+GROUP_COUNT_CAP = 100
+GROUP_ACTORS_SHOWN = 3
+# What a user card shows of an actor.
+_ACTOR_FIELDS = ("id", "username", "display_name", "verified", "profile_image_url", "privacy")
+
+TYPES_INVALID = "Types must be a comma-separated list of: {types}."
+
+
+def _policy_q(*, viewer: User) -> Q:
+    """Match rows the recipient's policy lets through (no settings row: everything)."""
+    own = NotificationSettings.objects.filter(user_id=viewer.pk)
+    followed = Exists(
+        UserFollows.objects.filter(follower_id=viewer.pk, following_id=OuterRef("actor_id"))
+    )
+    # Uncorrelated, so PostgreSQL evaluates it once per statement (an InitPlan).
+    drop_not_following = Exists(own.filter(filter_not_following=True)) & ~followed
+    one_day = Value(timedelta(days=1), output_field=DurationField())
+    cutoff = ExpressionWrapper(
+        Now() - ExpressionWrapper(F("filter_new_accounts_days") * one_day, DurationField()),
+        output_field=DateTimeField(),
+    )
+    drop_new = Exists(
+        own.filter(filter_new_accounts_days__isnull=False)
+        .annotate(cutoff=cutoff)
+        .filter(cutoff__lt=OuterRef("actor__created_at"))
+    )
+    return ~(drop_not_following | drop_new) | (Q(type__in=MENTION_TYPES) & followed)
+
+
+def notification_visible_q(*, viewer: User) -> Q:
+    """Match the notifications `viewer` (their recipient) sees: the one rule for every read."""
+    actor = user_visible_q(viewer=viewer, prefix="actor__") & unmuted_q(
+        viewer=viewer, prefix="actor__"
+    )
+    tweet_shown = Exists(
+        Tweet.objects.visible_to(viewer)
+        .filter(tweet_unmuted_q(viewer=viewer))
+        .filter(pk=OuterRef("tweet_id"))
+    )
+    return actor & (Q(tweet__isnull=True) | tweet_shown) & _policy_q(viewer=viewer)
+
+
+def _visible(viewer: User) -> QuerySet:
+    return Notification.objects.filter(recipient_id=viewer.pk).filter(
+        notification_visible_q(viewer=viewer)
+    )
+
+
+def _marker(viewer: User) -> Coalesce:
+    """The recipient's read marker as SQL (0 without a settings row)."""
+    return Coalesce(
+        Subquery(NotificationSettings.objects.filter(user_id=viewer.pk).values("last_read_id")),
+        Value(0),
+    )
+
+
+def types_clean(types) -> list[str] | None:
+    """Return the distinct valid types of `types` (a list or a comma-separated string)."""
+    if types is None or types == "" or types == []:
+        return None
+    if isinstance(types, str):
+        types = types.split(",")
+    message = TYPES_INVALID.format(types=", ".join(NotificationType.values))
+    if not isinstance(types, list | tuple) or not types:
+        raise ValidationError({"types": [message]})
+    cleaned = [item.strip() if isinstance(item, str) else item for item in types]
+    if any(item not in NotificationType.values for item in cleaned):
+        raise ValidationError({"types": [message]})
+    return list(dict.fromkeys(cleaned))
+
+
+@dataclass
+class NotificationGroup:
+    """One grouped row: the newest visible member stands for the group (its id is the key)."""
+
+    id: int
+    group_key: str
+    type: str
+    latest_at: datetime
+    unread: bool
+    tweet_id: int | None
+    actor_ids: list[int]
+    actors_count: int
+    actors: list[User] = field(default_factory=list)
+    tweet: Tweet | None = None
+
+
+def notifications_page(
+    *,
+    viewer: User,
+    types=None,
+    grouped: bool = False,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> Page:
+    """Return a page of `viewer`'s notifications newest first, flat or grouped.
+
+    Flat items are Notification rows with `actor`, `tweet` (a tweet card or None) and
+    `unread`; grouped items are NotificationGroup. Raise ValidationError for bad `types`,
+    `limit` or `cursor`.
+    """
+    types = types_clean(types)
+    limit = limit_clean(limit)
+    before_id = cursor_decode(cursor)[1] if cursor else None
+    rows = _visible(viewer)
+    if types:
+        rows = rows.filter(type__in=types)
+    if grouped:
+        items = _group_heads(viewer, rows, before_id=before_id, limit=limit)
+    else:
+        if before_id is not None:
+            rows = rows.filter(id__lt=before_id)
+        # Keyset on idx_notifications_recipient (recipient, id desc).
+        items = list(
+            rows.select_related("actor")
+            .annotate(unread=ExpressionWrapper(Q(id__gt=_marker(viewer)), BooleanField()))
+            .order_by("-id")[: limit + 1]
+        )
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = cursor_encode(last.latest_at if grouped else last.created_at, last.id)
+    _attach_tweets(viewer, items)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _group_heads(viewer: User, rows: QuerySet, *, before_id: int | None, limit: int) -> list:
+    """Return up to limit + 1 groups, each one by its newest visible member, newest first.
+
+    A group is represented by its head: a visible row with no visible member of its group
+    above it. That does not depend on the cursor, so every group has one place in the order
+    and never appears on two pages (its older members below the cursor are not heads).
+    The members of a group are read from idx_notifications_group (recipient, group_key,
+    id desc): a correlated ARRAY(SELECT actor_id ... ORDER BY id DESC LIMIT 100) is what a
+    LATERAL with a LIMIT would be, evaluated for the page's heads only, each a short index
+    walk that stops at the cap. The first three are the actors shown, its length is the
+    (capped) count: one subquery gives both, so a group costs one walk, not two.
+    """
+    members = _visible(viewer).filter(group_key=OuterRef("group_key"))
+    heads = rows.filter(~Exists(members.filter(id__gt=OuterRef(OuterRef("id")))))
+    if before_id is not None:
+        heads = heads.filter(id__lt=before_id)
+    heads = heads.annotate(
+        member_actor_ids=ArraySubquery(
+            members.order_by("-id").values("actor_id")[:GROUP_COUNT_CAP]
+        ),
+        unread=ExpressionWrapper(Q(id__gt=_marker(viewer)), BooleanField()),
+    ).order_by("-id")
+    groups = [
+        NotificationGroup(
+            id=row["id"],
+            group_key=row["group_key"],
+            type=row["type"],
+            latest_at=row["created_at"],
+            unread=row["unread"],
+            tweet_id=row["tweet_id"],
+            actor_ids=row["member_actor_ids"][:GROUP_ACTORS_SHOWN],
+            actors_count=len(row["member_actor_ids"]),
+        )
+        for row in heads.values(
+            "id", "group_key", "type", "created_at", "unread", "tweet_id", "member_actor_ids"
+        )[: limit + 1]
+    ]
+    actor_ids = {pk for group in groups[:limit] for pk in group.actor_ids}
+    actors = User.objects.only(*_ACTOR_FIELDS).in_bulk(actor_ids) if actor_ids else {}
+    for group in groups:
+        group.actors = [actors[pk] for pk in group.actor_ids if pk in actors]
+    return groups
+
+
+def _attach_tweets(viewer: User, items: list) -> None:
+    """Give each item its tweet card (one query for the page), None for the follow types."""
+    ids = {item.tweet_id for item in items if item.tweet_id is not None}
+    cards = {}
+    if ids:
+        cards = {
+            tweet.pk: tweet
+            for tweet in tweet_cards(Tweet.objects.filter(pk__in=ids), viewer=viewer)
+        }
+    for item in items:
+        item.tweet = cards.get(item.tweet_id) if item.tweet_id is not None else None
+
+
+def notifications_unread_count(*, viewer: User) -> int:
+    """Return how many visible notifications of `viewer` are unread, counted up to 100."""
+    if not viewer.is_authenticated:
+        return 0
+    # count() of a slice is SELECT count(*) FROM (... LIMIT 100): a bounded walk.
+    return _visible(viewer).filter(id__gt=_marker(viewer))[:UNREAD_CAP].count()
+
+
+def notification_settings_get(*, user: User) -> NotificationSettings:
+    """Return `user`'s settings row, or an unsaved default (reads never write)."""
+    row = NotificationSettings.objects.filter(user_id=user.pk).first()
+    return row if row is not None else NotificationSettings(user_id=user.pk)
