@@ -13,6 +13,8 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     DateTimeField,
     DurationField,
     Exists,
@@ -23,12 +25,13 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Now
 
-from accounts.models import User
+from accounts.models import Privacy, User
 from social.models import UserFollows
-from social.selectors import unmuted_q, user_visible_q
+from social.selectors import ProfileAccess, content_visible_q, unmuted_q, user_visible_q
 from tweets.cards import tweet_cards
 from tweets.models import Tweet
 from tweets.visibility import tweet_unmuted_q
@@ -83,6 +86,20 @@ def notification_visible_q(*, viewer: User) -> Q:
         .filter(pk=OuterRef("tweet_id"))
     )
     return actor & (Q(tweet__isnull=True) | tweet_shown) & _policy_q(viewer=viewer)
+
+
+def _actor_access(*, viewer: User, prefix: str) -> Case:
+    """How much of the actor's card the recipient may see (social.selectors.profile_access).
+
+    The actor exists for the recipient (the rule let the row through), but a private account
+    the recipient does not follow is shown by its handle only, as in every other list.
+    """
+    return Case(
+        When(content_visible_q(viewer=viewer, prefix=prefix), then=Value(ProfileAccess.FULL)),
+        When(Q(**{f"{prefix}privacy": Privacy.PRIVATE}), then=Value(ProfileAccess.MINIMAL)),
+        default=Value(ProfileAccess.CARD),
+        output_field=CharField(),
+    )
 
 
 def _visible(viewer: User) -> QuerySet:
@@ -158,9 +175,14 @@ def notifications_page(
         # Keyset on idx_notifications_recipient (recipient, id desc).
         items = list(
             rows.select_related("actor")
-            .annotate(unread=ExpressionWrapper(Q(id__gt=_marker(viewer)), BooleanField()))
+            .annotate(
+                unread=ExpressionWrapper(Q(id__gt=_marker(viewer)), BooleanField()),
+                actor_access=_actor_access(viewer=viewer, prefix="actor__"),
+            )
             .order_by("-id")[: limit + 1]
         )
+        for item in items:
+            item.actor.access = item.actor_access
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
@@ -208,7 +230,14 @@ def _group_heads(viewer: User, rows: QuerySet, *, before_id: int | None, limit: 
         )[: limit + 1]
     ]
     actor_ids = {pk for group in groups[:limit] for pk in group.actor_ids}
-    actors = User.objects.only(*_ACTOR_FIELDS).in_bulk(actor_ids) if actor_ids else {}
+    actors = {}
+    if actor_ids:
+        actors = {
+            user.pk: user
+            for user in User.objects.only(*_ACTOR_FIELDS)
+            .filter(pk__in=actor_ids)
+            .annotate(access=_actor_access(viewer=viewer, prefix=""))
+        }
     for group in groups:
         group.actors = [actors[pk] for pk in group.actor_ids if pk in actors]
     return groups

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("social.api.urls")),
     path("", include("search.api.urls")),
     path("", include("tweets.api.urls")),
+    path("", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

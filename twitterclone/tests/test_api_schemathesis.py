@@ -73,6 +73,8 @@ CONFIG = {
             # reply_to_id / quote_of_id must name a tweet that exists and the author may see;
             # media URLs as above.
             "tweets_create",
+            # up_to_id must name one of the user's own notifications.
+            "me_notifications_read",
         )
     ],
 }
