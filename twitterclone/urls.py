@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("social.urls")),
     path("", include("tweets.urls")),
     path("", include("search.urls")),
+    path("", include("notifications.urls")),
     # Last, so any API layer added above wins: every other /api/ path, whatever the method and
     # whatever it holds (newlines too, hence [\s\S]), is a JSON 404 instead of an HTML page.
     re_path(r"^api/[\s\S]*\Z", api_errors.not_found, name=api_errors.NOT_FOUND_NAME),

@@ -191,3 +191,34 @@ def test_follow_requests_cost_constant_queries(client):
     _assert_constant(
         client, reverse("follow_requests"), grow, lambda body: body.count('class="person request"')
     )
+
+
+@pytest.mark.parametrize(
+    "page, pinned",
+    [("home", 6), ("profile", 9), ("explore", 0)],
+    ids=["home", "profile", "explore"],
+)
+def test_signed_in_pages_pay_one_query_for_the_unread_badge(client, page, pinned):
+    """The nav's unread badge (notifications) is one count per signed-in page, no more.
+
+    It moved every signed-in page by one query (here, with the session and user lookups:
+    home 5 -> 6, a profile tab 8 -> 9); signed-out pages do not run it.
+    """
+    scene = Scene()
+    scene.add_items(5)
+    client.force_login(scene.viewer)
+    urls = {
+        "home": reverse("home"),
+        "profile": reverse("profile", kwargs={"username": "owner"}),
+        "explore": reverse("explore"),
+    }
+    client.get(urls[page])
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(urls[page]).status_code == 200
+    badge = [q for q in captured.captured_queries if 'FROM "notifications"' in (q["sql"] or "")]
+    assert len(badge) == 1 and badge[0]["sql"].startswith("SELECT COUNT(*)")
+    assert len(captured.captured_queries) == pinned or not pinned, len(captured.captured_queries)
+    client.logout()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(urls[page])
+    assert not [q for q in captured.captured_queries if 'FROM "notifications"' in (q["sql"] or "")]
