@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
@@ -20,6 +23,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -32,24 +36,29 @@ from django.db.models.functions import Coalesce, Now
 from accounts.models import Privacy, User
 from social.models import UserFollows
 from social.selectors import ProfileAccess, content_visible_q, unmuted_q, user_visible_q
-from tweets.cards import tweet_cards
+from tweets.cards import tweets_by_ids
 from tweets.models import Tweet
 from tweets.visibility import tweet_unmuted_q
 from twitterclone.pagination import Page, cursor_decode, cursor_encode, limit_clean
 
 from .models import Notification, NotificationSettings, NotificationType
+from .statements import SENTINELS, statement
 
 T = NotificationType
 # The Mentions tab; from an account the recipient follows these always pass the policy.
 MENTION_TYPES = (T.MENTION, T.REPLY, T.QUOTE)
 # The unread count stops here: the nav shows "99+" past 99.
 UNREAD_CAP = 100
+# For the grouped page's statement, as its transaction's settings (see _group_heads).
+PLANNER_SETTINGS = "SELECT set_config('jit', 'off', true)"
 # A group counts its visible members up to here ("ana and 99+ others"): the count stays a
 # bounded walk of idx_notifications_group however many liked one tweet in a day.
 GROUP_COUNT_CAP = 100
 GROUP_ACTORS_SHOWN = 3
 # What a user card shows of an actor.
 _ACTOR_FIELDS = ("id", "username", "display_name", "verified", "profile_image_url", "privacy")
+
+BEFORE, IDS = SENTINELS
 
 TYPES_INVALID = "Types must be a comma-separated list of: {types}."
 
@@ -164,25 +173,11 @@ def notifications_page(
     types = types_clean(types)
     limit = limit_clean(limit)
     before_id = cursor_decode(cursor)[1] if cursor else None
-    rows = _visible(viewer)
-    if types:
-        rows = rows.filter(type__in=types)
+    shape = (tuple(types or ()), before_id is not None, limit)
     if grouped:
-        items = _group_heads(viewer, rows, before_id=before_id, limit=limit)
+        items = _group_heads(viewer, shape, types=types, before_id=before_id, limit=limit)
     else:
-        if before_id is not None:
-            rows = rows.filter(id__lt=before_id)
-        # Keyset on idx_notifications_recipient (recipient, id desc).
-        items = list(
-            rows.select_related("actor")
-            .annotate(
-                unread=ExpressionWrapper(Q(id__gt=_marker(viewer)), BooleanField()),
-                actor_access=_actor_access(viewer=viewer, prefix="actor__"),
-            )
-            .order_by("-id")[: limit + 1]
-        )
-        for item in items:
-            item.actor.access = item.actor_access
+        items = _flat_rows(viewer, shape, types=types, before_id=before_id, limit=limit)
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
@@ -192,7 +187,60 @@ def notifications_page(
     return Page(items=items, next_cursor=next_cursor)
 
 
-def _group_heads(viewer: User, rows: QuerySet, *, before_id: int | None, limit: int) -> list:
+def _rows(viewer: User, *, types: list[str] | None, before_id: int | None) -> QuerySet:
+    """The recipient's visible rows (of `types`), below the cursor's id (a sentinel here)."""
+    rows = _visible(viewer)
+    if types:
+        rows = rows.filter(type__in=types)
+    if before_id is not None:
+        rows = rows.filter(id__lt=BEFORE)
+    return rows
+
+
+_FLAT_COLUMNS = (
+    "id",
+    "actor_id",
+    "type",
+    "tweet_id",
+    "group_key",
+    "created_at",
+    *(f"actor__{name}" for name in _ACTOR_FIELDS if name != "id"),
+    # Annotations last, in the order they are annotated: the statement's column order.
+    "unread",
+    "actor_access",
+)
+
+
+def _flat_rows(viewer: User, shape: tuple, *, types, before_id, limit: int) -> list:
+    """Return up to limit + 1 notifications with their actors, newest first."""
+
+    def build(stand_in) -> list:
+        # Keyset on idx_notifications_recipient (recipient, id desc).
+        rows = _rows(stand_in, types=types, before_id=before_id).annotate(
+            unread=ExpressionWrapper(Q(id__gt=_marker(stand_in)), BooleanField()),
+            actor_access=_actor_access(viewer=stand_in, prefix="actor__"),
+        )
+        return list(rows.order_by("-id").values_list(*_FLAT_COLUMNS)[: limit + 1])
+
+    items = []
+    for row in statement(("flat", *shape), viewer, build).run(viewer, before_id):
+        values = dict(zip(_FLAT_COLUMNS, row, strict=True))
+        actor = User(
+            id=values["actor_id"],
+            **{name: values[f"actor__{name}"] for name in _ACTOR_FIELDS if name != "id"},
+        )
+        actor.access = values["actor_access"]
+        item = Notification(
+            recipient_id=viewer.pk,
+            **{name: values[name] for name in _FLAT_COLUMNS[:6]},
+        )
+        item.actor = actor
+        item.unread = values["unread"]
+        items.append(item)
+    return items
+
+
+def _group_heads(viewer: User, shape: tuple, *, types, before_id, limit: int) -> list:
     """Return up to limit + 1 groups, each one by its newest visible member, newest first.
 
     A group is represented by its head: a visible row with no visible member of its group
@@ -204,54 +252,91 @@ def _group_heads(viewer: User, rows: QuerySet, *, before_id: int | None, limit: 
     walk that stops at the cap. The first three are the actors shown, its length is the
     (capped) count: one subquery gives both, so a group costs one walk, not two.
     """
-    members = _visible(viewer).filter(group_key=OuterRef("group_key"))
-    heads = rows.filter(~Exists(members.filter(id__gt=OuterRef(OuterRef("id")))))
-    if before_id is not None:
-        heads = heads.filter(id__lt=before_id)
-    heads = heads.annotate(
-        member_actor_ids=ArraySubquery(
-            members.order_by("-id").values("actor_id")[:GROUP_COUNT_CAP]
-        ),
-        unread=ExpressionWrapper(Q(id__gt=_marker(viewer)), BooleanField()),
-    ).order_by("-id")
+
+    def build(stand_in) -> list:
+        members = _visible(stand_in).filter(group_key=OuterRef("group_key"))
+        # A scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti-join
+        # whose inner side is every visible row of the recipient, matched by a join filter
+        # (quadratic: minutes at 200,000 rows); a scalar subquery stays a per-row probe of
+        # idx_notifications_group (recipient, group_key, id > this id), newest first.
+        newer = members.filter(id__gt=OuterRef("id")).order_by("-id").values("id")[:1]
+        heads = (
+            _rows(stand_in, types=types, before_id=before_id)
+            .annotate(newer_member=Subquery(newer))
+            .filter(newer_member__isnull=True)
+            .annotate(
+                member_actor_ids=ArraySubquery(
+                    members.order_by("-id").values("actor_id")[:GROUP_COUNT_CAP]
+                ),
+                unread=ExpressionWrapper(Q(id__gt=_marker(stand_in)), BooleanField()),
+            )
+        )
+        return list(
+            heads.order_by("-id").values_list(
+                "id", "group_key", "type", "created_at", "tweet_id", "member_actor_ids", "unread"
+            )[: limit + 1]
+        )
+
+    heads = statement(("grouped", *shape), viewer, build)
+    with transaction.atomic(), connection.cursor() as db:
+        # Its estimated cost is that of walking every row (the planner cannot know a page
+        # of heads comes soon), enough for JIT, which compiled it for seconds.
+        db.execute(PLANNER_SETTINGS)
+        rows = heads.run(viewer, before_id)
     groups = [
         NotificationGroup(
-            id=row["id"],
-            group_key=row["group_key"],
-            type=row["type"],
-            latest_at=row["created_at"],
-            unread=row["unread"],
-            tweet_id=row["tweet_id"],
-            actor_ids=row["member_actor_ids"][:GROUP_ACTORS_SHOWN],
-            actors_count=len(row["member_actor_ids"]),
+            id=pk,
+            group_key=group_key,
+            type=type,
+            latest_at=created_at,
+            unread=unread,
+            tweet_id=tweet_id,
+            actor_ids=member_actor_ids[:GROUP_ACTORS_SHOWN],
+            actors_count=len(member_actor_ids),
         )
-        for row in heads.values(
-            "id", "group_key", "type", "created_at", "unread", "tweet_id", "member_actor_ids"
-        )[: limit + 1]
+        for pk, group_key, type, created_at, tweet_id, member_actor_ids, unread in rows
     ]
-    actor_ids = {pk for group in groups[:limit] for pk in group.actor_ids}
-    actors = {}
-    if actor_ids:
-        actors = {
-            user.pk: user
-            for user in User.objects.only(*_ACTOR_FIELDS)
-            .filter(pk__in=actor_ids)
-            .annotate(access=_actor_access(viewer=viewer, prefix=""))
-        }
+    actor_ids = sorted({pk for group in groups[:limit] for pk in group.actor_ids})
+    actors = _actors(viewer, actor_ids) if actor_ids else {}
     for group in groups:
         group.actors = [actors[pk] for pk in group.actor_ids if pk in actors]
     return groups
 
 
+class _IdAmong(Func):
+    """`id = ANY(array)`: one parameter for any number of ids."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _actors(viewer: User, ids: list[int]) -> dict[int, User]:
+    """Return the actors shown by a page of groups, each with `.access` for the recipient."""
+
+    def build(stand_in) -> list:
+        among = Value([IDS], output_field=ArrayField(BigIntegerField()))
+        users = User.objects.filter(_IdAmong(F("pk"), among)).annotate(
+            access=_actor_access(viewer=stand_in, prefix="")
+        )
+        return list(users.values_list(*_ACTOR_FIELDS, "access"))
+
+    actors = {}
+    for *values, access in statement(("actors",), viewer, build).run(viewer, None, ids):
+        user = User(**dict(zip(_ACTOR_FIELDS, values, strict=True)))
+        user.access = access
+        actors[user.pk] = user
+    return actors
+
+
 def _attach_tweets(viewer: User, items: list) -> None:
-    """Give each item its tweet card (one query for the page), None for the follow types."""
-    ids = {item.tweet_id for item in items if item.tweet_id is not None}
-    cards = {}
-    if ids:
-        cards = {
-            tweet.pk: tweet
-            for tweet in tweet_cards(Tweet.objects.filter(pk__in=ids), viewer=viewer)
-        }
+    """Give each item its tweet card (one query for the page), None for the follow types.
+
+    tweets.cards.tweets_by_ids is tweet_cards' statement compiled once: the same cards,
+    without compiling the visibility rule again on every page.
+    """
+    ids = sorted({item.tweet_id for item in items if item.tweet_id is not None})
+    cards = tweets_by_ids(viewer=viewer, ids=ids) if ids else {}
     for item in items:
         item.tweet = cards.get(item.tweet_id) if item.tweet_id is not None else None
 
@@ -260,8 +345,14 @@ def notifications_unread_count(*, viewer: User) -> int:
     """Return how many visible notifications of `viewer` are unread, counted up to 100."""
     if not viewer.is_authenticated:
         return 0
-    # count() of a slice is SELECT count(*) FROM (... LIMIT 100): a bounded walk.
-    return _visible(viewer).filter(id__gt=_marker(viewer))[:UNREAD_CAP].count()
+
+    def build(stand_in) -> int:
+        # count() of a slice is SELECT count(*) FROM (... LIMIT 100): a bounded walk.
+        unread = _visible(stand_in).filter(id__gt=_marker(stand_in))
+        return unread[:UNREAD_CAP].count()
+
+    ((count,),) = statement(("unread",), viewer, build).run(viewer)
+    return count
 
 
 def notification_settings_get(*, user: User) -> NotificationSettings:

@@ -300,9 +300,26 @@ def test_page_queries_do_not_grow_with_the_page(django_assert_num_queries):
     with django_assert_num_queries(2):
         page = notifications_page(viewer=ana, limit=20)
     assert len(page.items) == 20
-    # Grouped: the groups, their actors, the page's tweet cards.
-    with django_assert_num_queries(3):
+    # Grouped: the groups (with JIT off for their transaction: a savepoint here, the setting,
+    # the statement, the release), their actors, the page's tweet cards.
+    with django_assert_num_queries(6):
         page = notifications_page(viewer=ana, grouped=True, limit=20)
     assert len(page.items) == 13
     with django_assert_num_queries(1):
         notifications_unread_count(viewer=ana)
+
+
+@pytest.mark.parametrize("staff_first", [True, False])
+def test_compiled_statements_are_not_shared_across_viewer_kinds(staff_first):
+    """Staff see suspended actors: a statement compiled for one kind never serves the other."""
+    ana, bob = user_create(), user_create()
+    staff = user_create(is_staff=True)
+    like(user=bob, tweet_id=post(ana).pk)
+    like(user=bob, tweet_id=post(staff).pk)
+    user_set_active(user=bob, active=False)
+    order = [staff, ana] if staff_first else [ana, staff]
+    for viewer in order:
+        expected = 1 if viewer == staff else 0
+        assert notifications_unread_count(viewer=viewer) == expected
+        assert len(shown(viewer)) == expected
+        assert len(groups(viewer)) == expected
