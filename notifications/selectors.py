@@ -137,7 +137,8 @@ def types_clean(types) -> list[str] | None:
     cleaned = [item.strip() if isinstance(item, str) else item for item in types]
     if any(item not in NotificationType.values for item in cleaned):
         raise ValidationError({"types": [message]})
-    return list(dict.fromkeys(cleaned))
+    # Sorted: one statement per set of types, whatever order they were asked in.
+    return sorted(set(cleaned))
 
 
 @dataclass

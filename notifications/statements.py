@@ -13,6 +13,7 @@ attribute read and refuses method calls, so a rule that starts reading a new inp
 by itself.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -91,7 +92,10 @@ def _replaced(param, replace: dict):
     return param
 
 
-_statements: dict[tuple, list[Statement]] = {}
+# Shapes multiply (types, cursor or not, limit 1..100): keep the most recently used ones only,
+# so a client walking every combination cannot grow a process without bound.
+MAX_SHAPES = 64
+_statements: OrderedDict[tuple, list[Statement]] = OrderedDict()
 
 
 def statement(key: tuple, viewer, build: Callable) -> Statement:
@@ -100,9 +104,11 @@ def statement(key: tuple, viewer, build: Callable) -> Statement:
     `build` makes the query for the stand-in viewer and runs it (list(), count()...); the
     run is intercepted before it reaches the database.
     """
-    for known in _statements.get(key, ()):
-        if known.serves(viewer):
-            return known
+    if key in _statements:
+        _statements.move_to_end(key)
+        for known in _statements[key]:
+            if known.serves(viewer):
+                return known
     stand_in = _StandIn(viewer)
     try:
         with connection.execute_wrapper(_capture):
@@ -112,4 +118,6 @@ def statement(key: tuple, viewer, build: Callable) -> Statement:
     else:  # pragma: no cover - the wrapper always raises
         raise RuntimeError("the statement did not reach the database")
     _statements.setdefault(key, []).append(compiled)
+    while len(_statements) > MAX_SHAPES:
+        _statements.popitem(last=False)
     return compiled

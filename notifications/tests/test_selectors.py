@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Privacy, User
 from accounts.services import user_set_active
 from accounts.tests.factories import user_create
-from notifications import services
+from notifications import services, statements
 from notifications.models import Notification
 from notifications.selectors import (
     GROUP_COUNT_CAP,
@@ -323,3 +323,11 @@ def test_compiled_statements_are_not_shared_across_viewer_kinds(staff_first):
         assert notifications_unread_count(viewer=viewer) == expected
         assert len(shown(viewer)) == expected
         assert len(groups(viewer)) == expected
+
+
+def test_statement_cache_is_bounded():
+    ana, bob = user_create(), user_create()
+    like(user=bob, tweet_id=post(ana).pk)
+    for limit in range(1, statements.MAX_SHAPES + 10):
+        assert len(notifications_page(viewer=ana, limit=limit).items) == 1
+    assert len(statements._statements) <= statements.MAX_SHAPES

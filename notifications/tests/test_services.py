@@ -12,7 +12,8 @@ from accounts.tests.factories import user_create
 from notifications import services, tasks
 from notifications.models import Notification, NotificationSettings
 from social.services import block_create, privacy_set
-from tweets.services import tweet_create, tweet_delete
+from tweets.models import Tweet
+from tweets.services import like_create, like_delete, tweet_create, tweet_delete
 from tweets.tests.factories import committed, post
 
 from .helpers import (
@@ -53,8 +54,9 @@ def test_like_of_a_retweet_notifies_the_original_author(ana, bob):
     carl = user_create()
     tweet = post(ana, "hello")
     retweet(user=carl, tweet_id=tweet.pk)
-    like(user=bob, tweet_id=tweet.pk)
-    assert ("like", bob.pk, tweet.pk) in rows(ana)
+    the_retweet = Tweet.objects.get(user=carl, original_tweet=tweet)
+    like(user=bob, tweet_id=the_retweet.pk)
+    assert rows(ana) == [("like", bob.pk, tweet.pk), ("retweet", carl.pk, tweet.pk)]
     assert rows(carl) == []
 
 
@@ -75,8 +77,6 @@ def test_retweet_notifies_and_unretweet_deletes(ana, bob):
 def test_deleting_the_retweet_itself_deletes_its_notification(ana, bob):
     tweet = post(ana, "hello")
     retweet(user=bob, tweet_id=tweet.pk)
-    from tweets.models import Tweet
-
     the_retweet = Tweet.objects.get(user=bob, original_tweet=tweet)
     committed(tweet_delete)(tweet=the_retweet, actor=bob)
     assert rows(ana) == []
@@ -168,8 +168,6 @@ def test_jobs_are_idempotent(ana, bob):
 def test_a_job_that_runs_after_the_undo_writes_nothing(ana, bob):
     tweet = post(ana, "hello")
     # The like and the unlike both commit before the like's job runs.
-    from tweets.services import like_create, like_delete
-
     like_create(user=bob, tweet_id=tweet.pk)
     like_delete(user=bob, tweet_id=tweet.pk)
     assert services.notification_for_like(user_id=bob.pk, tweet_id=tweet.pk) == 0
