@@ -14,7 +14,7 @@ Apps above `tweets` derive rows of their own from the loaded ones (notifications
 not be imported here, so the command passes them in as `SeedExtension`s, which run in the
 same transaction after the COPYs, with their tables' indexes dropped alongside.
 
-One file on purpose (about 900 lines): one subsystem behind one command. Most of it is the
+One file on purpose (about 950 lines): one subsystem behind one command. Most of it is the
 _World generator, whose phases share the world's arrays (users feed the graph, the graph the
 tweets, the tweets the likes); the rest is the COPY loader that writes them.
 """
