@@ -415,7 +415,7 @@ class Bench:
         samples: list[list[float]] = [[] for _ in range(threads)]
         pids: list[int] = []
         errors: Counter = Counter()
-        start_line = threading.Barrier(threads + 1)
+        start_line = threading.Barrier(threads + 1, timeout=120)
 
         def liker(index: int) -> None:
             try:
