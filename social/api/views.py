@@ -4,6 +4,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -272,6 +273,7 @@ class MeMutesApi(APIView):
 class MeMutedWordsApi(_WritesThrottled, APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="MutedWordCreate")
     class InputSerializer(serializers.Serializer):
         # No max_length here: the limit holds after cleaning, which the service does.
         phrase = TextField(
