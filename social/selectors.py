@@ -247,8 +247,12 @@ def _access_case(*, viewer: Viewer, prefix: str) -> Case:
     )
 
 
-def _users_page(edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit) -> Page:
+def _users_page(
+    edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit, copy: tuple = ()
+) -> Page:
     """Return a page of the users at `user_field` of `edges`, each with `.access` for `viewer`.
+
+    The edges' annotations named in `copy` are set on each person too.
 
     Lists the owner sees whole (own followers, follow requests, blocks) hold people whose card
     the rule hides from the owner: `.access` tells the API and the HTML how much to show.
@@ -261,6 +265,8 @@ def _users_page(edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, lim
     for edge in page.items:
         person = getattr(edge, user_field)
         person.access = edge.person_access
+        for name in copy:
+            setattr(person, name, getattr(edge, name))
         people.append(person)
     return Page(items=people, next_cursor=page.next_cursor)
 
@@ -307,12 +313,18 @@ def blocks_list(*, user: User, cursor: str | None = None, limit: int = 20) -> Pa
     Every one whose profile still answers for `user` (profile_visible_q), private ones too:
     the blocker must see a block to lift it. Not suspended accounts (except to staff), nor
     those who blocked `user` back, whose own block hides them; either block can still be
-    lifted by username.
+    lifted by username. Each person also has `.muting`: a mute outlives a block.
     """
-    edges = Block.objects.filter(blocker_id=user.pk).filter(
-        profile_visible_q(viewer=user, prefix="blocked__")
+    edges = (
+        Block.objects.filter(blocker_id=user.pk)
+        .filter(profile_visible_q(viewer=user, prefix="blocked__"))
+        .annotate(
+            muting=Exists(Mute.objects.filter(muter_id=user.pk, muted_id=OuterRef("blocked_id")))
+        )
     )
-    return _users_page(edges, user_field="blocked", viewer=user, cursor=cursor, limit=limit)
+    return _users_page(
+        edges, user_field="blocked", viewer=user, cursor=cursor, limit=limit, copy=("muting",)
+    )
 
 
 def mutes_list(*, viewer: User, cursor: str | None = None, limit: int = 20) -> Page:

@@ -116,8 +116,8 @@ class BlockedProfileSerializer(ProfileSerializer):
         return profile_access_blocked(user=user)
 
     def relationship_of(self, user) -> Relationship:
-        # A block drops follows and requests both ways and stops new ones.
-        return Relationship(blocking=True)
+        # A block drops follows and requests both ways and stops new ones; a mute stays.
+        return Relationship(blocking=True, muting=getattr(user, "muting", False))
 
 
 class MutedWordSerializer(serializers.ModelSerializer):

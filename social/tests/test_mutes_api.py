@@ -287,3 +287,18 @@ def test_every_mute_endpoint_is_in_the_schema(client):
     assert set(paths["/api/v1/me/muted-words"]) >= {"get", "post"}
     assert "delete" in paths["/api/v1/me/muted-words/{id}"]
     assert "/api/v1/mutes" not in paths  # kept free for a Mastodon-compatible API
+
+
+def test_me_blocks_shows_a_mute_that_outlived_the_block(client, me, them):
+    other = user_create()
+    mute_create(muter=me, muted=them)
+    block_create(blocker=me, blocked=them)
+    block_create(blocker=me, blocked=other)
+
+    listed = client.get(f"{API}/me/blocks").json()["results"]
+
+    assert {p["username"]: p["relationship"]["muting"] for p in listed} == {
+        "them": True,
+        other.username: False,
+    }
+    assert client.get(f"{API}/users/them").json()["relationship"]["muting"] is True
