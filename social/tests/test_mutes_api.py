@@ -302,3 +302,25 @@ def test_me_blocks_shows_a_mute_that_outlived_the_block(client, me, them):
         other.username: False,
     }
     assert client.get(f"{API}/users/them").json()["relationship"]["muting"] is True
+
+
+def test_api_lists_apply_mutes_and_the_profile_keeps_them(client, me, them):
+    services.follow_create(follower=me, followee=them)
+    hers = post(them, "common #tag from them")
+    worded = post(user_create(), "common #tag with a spoiler")
+    kept = post(me, "common #tag spoiler of my own")
+    mute_create(muter=me, muted=them)
+    muted_word_create(user=me, phrase="spoiler")
+
+    def ids(path, **params):
+        response = client.get(f"{API}{path}", params)
+        assert response.status_code == 200, response.content
+        return {t["id"] for t in response.json()["results"]}
+
+    assert ids("/timeline/home") == {kept.pk}
+    assert ids("/hashtags/tag") == {kept.pk}
+    assert ids("/search", q="common") == {kept.pk}
+    assert ids("/users/them/tweets") == {hers.pk}
+    assert client.get(f"{API}/tweets/{worded.pk}").status_code == 200
+    people = client.get(f"{API}/search", {"q": "them", "type": "users"}).json()["results"]
+    assert people == []

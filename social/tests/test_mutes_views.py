@@ -8,6 +8,8 @@ The muted account's pages never mention the mute.
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import user_create
@@ -277,3 +279,24 @@ def test_bad_muted_word_input_is_shown_in_the_form_and_writes_nothing(signed_in,
     assert message.replace("'", "&#x27;") in response.text
     assert 'class="errorlist"' in response.text
     assert list(MutedWord.objects.values_list("phrase", flat=True)) == ["dogs"]
+
+
+def test_home_costs_the_same_queries_with_mutes(signed_in, me, them):
+    bob = user_create()
+    follow_create(follower=me, followee=them)
+    follow_create(follower=me, followee=bob)
+    for i in range(3):
+        post(them, f"tweet {i}")
+        post(bob, f"spoiler {i}")
+    signed_in.get("/")  # compiles the page statements once
+    with CaptureQueriesContext(connection) as without:
+        signed_in.get("/")
+
+    mute_create(muter=me, muted=them)
+    muted_word_create(user=me, phrase="spoiler")
+    signed_in.get("/")
+    with CaptureQueriesContext(connection) as with_mutes:
+        page = signed_in.get("/").text
+
+    assert len(with_mutes) == len(without)
+    assert "tweet 0" not in page and "spoiler 0" not in page
