@@ -73,6 +73,11 @@ CONFIG = {
             # reply_to_id / quote_of_id must name a tweet that exists and the author may see;
             # media URLs as above.
             "tweets_create",
+            # A phrase that is blank once cleaned (control characters, blank fillers) or holds
+            # NUL; one already muted.
+            "me_muted_words_create",
+            # Yourself.
+            "users_mute_create",
         )
     ],
 }
