@@ -1,10 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import suggestions, views
 
 urlpatterns = [
     # The signed-in user's own lists live under me/; /blocks is kept free (Mastodon's API).
     path("me/blocks", views.MeBlocksApi.as_view(), name="api-me-blocks"),
+    path("me/suggestions", suggestions.MeSuggestionsApi.as_view(), name="api-me-suggestions"),
+    path(
+        "me/suggestions/<username:username>",
+        suggestions.MeSuggestionApi.as_view(),
+        name="api-me-suggestion",
+    ),
     path("users/<username:username>", views.UserDetailApi.as_view(), name="api-user"),
     path(
         "users/<username:username>/followers",
