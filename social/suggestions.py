@@ -96,7 +96,8 @@ _FRIENDS_OF_FRIENDS_SQL = f"""
     LIMIT %(count)s
 """
 
-# For a viewer whose followees lead nowhere yet (a new account): the most followed accounts.
+# For a viewer whose followees lead nowhere yet (a new account): the most followed accounts
+# (followed by someone at all: an account nobody follows is no recommendation).
 # No index on users.followers_count (accounts/0005 dropped one: it made every follow's counter
 # update non-HOT), so the pool is a read of every users row keeping the top CANDIDATE_POOL
 # (a top-N sort, no spill), and only those are filtered: 30-35 ms, 3,900 buffers at
@@ -107,7 +108,7 @@ _FRIENDS_OF_FRIENDS_SQL = f"""
 _POPULAR_SQL = f"""
     WITH pool AS (
         SELECT id, followers_count FROM users
-        WHERE is_active AND privacy <> 'private'
+        WHERE is_active AND privacy <> 'private' AND followers_count > 0
         ORDER BY followers_count DESC, id LIMIT %(pool)s
     )
     SELECT u.id FROM pool p JOIN users u ON u.id = p.id

@@ -14,11 +14,13 @@ def who_to_follow(context) -> dict:
 
     A tag, so no view has to pass the box in: it reads the viewer from the request.
     """
-    request = context["request"]
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    signed_in = viewer is not None and viewer.is_authenticated
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        "people": suggestions_for(viewer=request.user, limit=DEFAULT_SUGGESTIONS),
+        "people": suggestions_for(viewer=viewer, limit=DEFAULT_SUGGESTIONS) if signed_in else [],
         # Suggested people are never followed or requested (suggestable_q).
         "relationship": Relationship(),
     }

@@ -517,3 +517,17 @@ def test_box_adds_one_query_to_a_page(client):
     assert "Who to follow" not in body
 
     assert (without_box, with_box) == (5, 6)
+
+
+def test_box_renders_nothing_without_a_request_or_signed_out(anonymous):
+    assert Template("{% load social_ui %}{% who_to_follow %}").render(Context({})).strip() == ""
+    assert "Who to follow" not in _render_box(anonymous)
+
+
+def test_the_fallback_never_suggests_an_account_nobody_follows():
+    viewer, lonely = user_create(), user_create(username="lonely")
+
+    assert "lonely" not in _names(suggestions_for(viewer=viewer, limit=20))
+    follow_create(follower=user_create(), followee=lonely)
+    cache.clear()
+    assert "lonely" in _names(suggestions_for(viewer=viewer, limit=20))
