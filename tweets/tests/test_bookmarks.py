@@ -440,6 +440,7 @@ def test_bookmarks_page_loads_more_with_htmx(client):
 @pytest.mark.parametrize("count", [1, 20])
 def test_bookmarks_page_costs_constant_queries(client, count, django_assert_num_queries):
     reader, author = user_create(), user_create()
+    follow_create(follower=user_create(), followee=author)  # so the aside suggests the author
     for n in range(count):
         bookmark_create(user=reader, tweet_id=post(author, f"kept {n}").pk)
     client.force_login(reader)
@@ -449,3 +450,4 @@ def test_bookmarks_page_costs_constant_queries(client, count, django_assert_num_
     with django_assert_num_queries(5):
         response = client.get(reverse("bookmarks"))
     assert response.text.count("data-tweet-id=") == count
+    assert "Who to follow" in response.text
