@@ -271,3 +271,35 @@ def tweets_liked_by(
     return keyset_page(
         tweet_cards(queryset, viewer=viewer), order=("liked_at", "id"), cursor=cursor, limit=limit
     )
+
+
+# The owner's bookmarks, newest bookmark first, from idx_bookmarks_user_created. Bookmark's
+# foreign key to tweets has no reverse accessor (related_name="+"), so the list is built like
+# a user's tweets: keys from the index, then the compiled page query applies the rule.
+BOOKMARK_KEYS_SQL = """
+    SELECT created_at, tweet_id FROM bookmarks
+    WHERE user_id = %(user_id)s {before}
+    ORDER BY created_at DESC, tweet_id DESC LIMIT %(count)s
+"""
+
+
+def bookmarks_list(*, viewer: Viewer, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of the tweets `viewer` bookmarked that they may still see, newest first.
+
+    Keyset by bookmark time. A bookmarked tweet the viewer may no longer see (its author
+    protected the account or removed the viewer, a block, a suspension) is left out, not
+    deleted: it shows again when access returns. Empty for a signed-out viewer.
+    """
+    if not viewer.is_authenticated:
+        return Page()
+
+    def keys_of(before: Key | None, count: int) -> list[Key]:
+        params = {"user_id": viewer.pk, "count": count}
+        if before is not None:
+            params.update(before_at=before[0], before_id=before[1])
+        sql = BOOKMARK_KEYS_SQL.format(before=keyset_before_sql(before, "tweet_id"))
+        with connection.cursor() as db:
+            db.execute(sql, params)
+            return db.fetchall()
+
+    return tweets_page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import suggestions, views
 
 urlpatterns = [
     # The signed-in user's own lists live under me/; /blocks is kept free (Mastodon's API).
@@ -12,6 +12,12 @@ urlpatterns = [
         "me/muted-words/<bigint:pk>",
         views.MeMutedWordApi.as_view(),
         name="api-me-muted-word",
+    ),
+    path("me/suggestions", suggestions.MeSuggestionsApi.as_view(), name="api-me-suggestions"),
+    path(
+        "me/suggestions/<username:username>",
+        suggestions.MeSuggestionApi.as_view(),
+        name="api-me-suggestion",
     ),
     path("users/<username:username>", views.UserDetailApi.as_view(), name="api-user"),
     path(

@@ -156,3 +156,12 @@ class ThreadSerializer(serializers.Serializer):
     ancestors = TweetSerializer(many=True)
     tweet = TweetSerializer()
     replies = ReplyPage()
+
+
+class BookmarkStateSerializer(serializers.Serializer):
+    """Whether the viewer has the tweet bookmarked, after a bookmark or its removal."""
+
+    tweet_id = serializers.IntegerField(
+        help_text="The tweet bookmarked: the original, when a plain retweet was named."
+    )
+    bookmarked = serializers.BooleanField()
