@@ -67,6 +67,8 @@ def follow(request, username: str):
             "profile_user": user,
             "relationship": relationship_get(viewer=request.user, user=user),
             "follow_error": error,
+            # The swapped-in form returns to the page it is on, not to this POST's path.
+            "next_url": safe_next(request, default=user.get_absolute_url()),
             # A private account's count is not the viewer's to see (DESIGN "Privacy").
             "oob_counts": profile_access(viewer=request.user, user=user) != ProfileAccess.MINIMAL,
         }

@@ -37,7 +37,7 @@ def test_follow_and_dismiss_from_the_box_on_someone_elses_profile(page, live_ser
     _log_in(page, live_server, "viewer")
 
     page.goto(f"{live_server.url}/@hub")
-    header_count = page.locator(".profile-head #followers-count")
+    header_count = page.locator(f".profile-head #followers-count-{hub.pk}")
     expect(header_count).to_have_text("1")
     box = page.locator(".who-to-follow")
     row = box.locator(".suggestion").filter(has_text="@first")
