@@ -9,7 +9,7 @@ through uniq_notifications_cause with ON CONFLICT DO NOTHING, so a job that runs
 nothing the second time.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -20,33 +20,16 @@ from accounts.models import User
 from social.models import FollowRequest, UserFollows
 from tweets.models import Like, Tweet
 
+# group_key_for is the seed's too (notifications.seeding): one definition of a group.
+from .grouping import group_key_for
 from .models import MAX_NEW_ACCOUNT_DAYS, Notification, NotificationSettings, NotificationType
 
 T = NotificationType
-# Types grouped with others of their kind: "ana and 12 others liked your tweet".
-_GROUPED_BY_TWEET = (T.LIKE, T.RETWEET)
 
 DAYS_INVALID = f"Enter a number of days from 1 to {MAX_NEW_ACCOUNT_DAYS}, or nothing."
 UP_TO_INVALID = "Not a notification id."
 RETENTION_INVALID = "Keep notifications for at least one day."
 BATCH_INVALID = "A batch is at least one row."
-
-
-def group_key_for(
-    type: str, tweet_id: int | None, created_at: datetime, *, actor_id: int | None = None
-) -> str:
-    """Return the key of the grouped row a notification belongs to.
-
-    Likes and retweets of one tweet group per UTC day, follows per UTC day; every other type
-    is a group of its own (a reply, a mention, a request each stand alone): its key holds
-    the tweet or the actor, which with the recipient and type is unique per row.
-    """
-    day = created_at.astimezone(UTC).date().isoformat()
-    if type in _GROUPED_BY_TWEET:
-        return f"{type}:{tweet_id}:{day}"
-    if type == T.FOLLOW:
-        return f"follow:{day}"
-    return f"{type}:{tweet_id if tweet_id is not None else f'u{actor_id}'}"
 
 
 def _row(type: str, *, recipient_id: int, actor_id: int, tweet_id: int | None, at: datetime):
@@ -55,7 +38,7 @@ def _row(type: str, *, recipient_id: int, actor_id: int, tweet_id: int | None, a
         actor_id=actor_id,
         type=type,
         tweet_id=tweet_id,
-        group_key=group_key_for(type, tweet_id, at, actor_id=actor_id),
+        group_key=group_key_for(type, tweet_id, actor_id, at),
         created_at=at,
     )
 
@@ -186,7 +169,7 @@ def _request_becomes_follow(*, follower_id: int, followee_id: int, at: datetime)
     if row is not None and not following.exists():
         # Kept in place (id and time): the request the owner saw is now the follow.
         return request.update(
-            type=T.FOLLOW, group_key=group_key_for(T.FOLLOW, None, row.created_at)
+            type=T.FOLLOW, group_key=group_key_for(T.FOLLOW, None, follower_id, row.created_at)
         )
     request.delete()
     return _insert(

@@ -33,10 +33,10 @@ from django.db.models.functions import Cast, Collate, Lower
 from django.utils import timezone
 
 from accounts.models import User
-from social.selectors import Viewer, user_listed_q
+from social.selectors import Viewer, unmuted_q, user_listed_q
 from tweets.cards import tweet_cards
 from tweets.models import PLAIN_RETWEET, Tweet
-from tweets.selectors import tweet_own_visible_q
+from tweets.selectors import tweet_own_visible_q, tweet_unmuted_q
 from twitterclone.pagination import CURSOR_INVALID, Page, cursor_decode, keyset_page, limit_clean
 
 Key = tuple[datetime, int]
@@ -203,16 +203,17 @@ def tweets_search(
     """Return a page of visible tweets matching `query` (web-search syntax), newest first.
 
     `query` reads like a search box: words, "a phrase", or, -word (websearch_to_tsquery, which
-    never fails on syntax). Stop words alone ("the") match nothing. One query for the page:
+    never fails on syntax). Stop words alone ("the") match nothing. Not the viewer's muted
+    accounts' or words' tweets (tweet_unmuted_q). One query for the page:
     the newest matches the viewer may see (tweets_search_newest), then their cards.
     """
     limit = limit_clean(limit)
     before = cursor_decode(cursor) if cursor else None
     if "\x00" in query:
         return Page()  # PostgreSQL refuses NUL in text; no tweet can contain it
-    newest = tweets_search_newest(
-        queryset=Tweet.objects.visible_to(viewer), query=query, count=limit + 1, before=before
-    )
+    # The viewer's mutes filter the matches before the newest are picked: pages stay full.
+    searchable = Tweet.objects.visible_to(viewer).filter(tweet_unmuted_q(viewer=viewer))
+    newest = tweets_search_newest(queryset=searchable, query=query, count=limit + 1, before=before)
     queryset = Tweet.objects.filter(newest)
     with transaction.atomic(), connection.cursor() as db:
         db.execute(SEARCH_PLANNER_SETTINGS)
@@ -231,7 +232,7 @@ def users_search(*, viewer: Viewer, query: str, cursor: str | None = None, limit
 
     Ordered by username, so an exact username comes first; a leading "@" is ignored. Only
     users that may be listed to `viewer` (user_listed_q): private accounts only for viewers
-    who may see them, blocked and suspended accounts never.
+    who may see them, blocked and suspended accounts never, nor accounts the viewer muted.
     """
     prefix = query.strip().removeprefix("@").lower()
     limit = limit_clean(limit)
@@ -240,7 +241,7 @@ def users_search(*, viewer: Viewer, query: str, cursor: str | None = None, limit
     queryset = (
         User.objects.alias(username_sort=USERNAME_SORT, display_name_sort=DISPLAY_NAME_SORT)
         .filter(Q(username_sort__startswith=prefix) | Q(display_name_sort__startswith=prefix))
-        .filter(user_listed_q(viewer=viewer))
+        .filter(user_listed_q(viewer=viewer), unmuted_q(viewer=viewer))
     )
     if cursor:
         queryset = queryset.filter(username_sort__gt=_user_cursor_decode(cursor))

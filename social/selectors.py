@@ -35,11 +35,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Now
 
 from accounts.models import Privacy, User
 from twitterclone.pagination import Page, keyset_page
 
-from .models import Block, FollowRequest, Mute, UserFollowers, UserFollows
+from .models import Block, FollowRequest, Mute, MutedWord, UserFollowers, UserFollows
 
 Viewer = User | AnonymousUser
 
@@ -208,10 +209,15 @@ class Relationship:
     followed_by: bool = False
     requested: bool = False
     blocking: bool = False
+    muting: bool = False  # the viewer muted the user; never shown the other way round
 
 
 def relationship_get(*, viewer: Viewer, user: User) -> Relationship:
-    """Return how `viewer` relates to `user`, in one query."""
+    """Return how `viewer` relates to `user`, in one query.
+
+    Every field is about the viewer's side, so `muting` (the viewer muted `user`) tells the
+    muted account nothing: to them the same question is about their own mutes.
+    """
     if not viewer.is_authenticated or viewer.pk == user.pk:
         return Relationship()
     row = User.objects.filter(pk=user.pk).values(
@@ -219,6 +225,7 @@ def relationship_get(*, viewer: Viewer, user: User) -> Relationship:
         followed_by=Exists(UserFollows.objects.filter(follower_id=user.pk, following_id=viewer.pk)),
         requested=Exists(FollowRequest.objects.filter(target_id=user.pk, requester_id=viewer.pk)),
         blocking=Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=user.pk)),
+        muting=Exists(Mute.objects.filter(muter_id=viewer.pk, muted_id=user.pk)),
     )[0]
     return Relationship(**row)
 
@@ -240,8 +247,12 @@ def _access_case(*, viewer: Viewer, prefix: str) -> Case:
     )
 
 
-def _users_page(edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit) -> Page:
+def _users_page(
+    edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, limit, copy: tuple = ()
+) -> Page:
     """Return a page of the users at `user_field` of `edges`, each with `.access` for `viewer`.
+
+    The edges' annotations named in `copy` are set on each person too.
 
     Lists the owner sees whole (own followers, follow requests, blocks) hold people whose card
     the rule hides from the owner: `.access` tells the API and the HTML how much to show.
@@ -254,6 +265,8 @@ def _users_page(edges: QuerySet, *, user_field: str, viewer: Viewer, cursor, lim
     for edge in page.items:
         person = getattr(edge, user_field)
         person.access = edge.person_access
+        for name in copy:
+            setattr(person, name, getattr(edge, name))
         people.append(person)
     return Page(items=people, next_cursor=page.next_cursor)
 
@@ -300,12 +313,41 @@ def blocks_list(*, user: User, cursor: str | None = None, limit: int = 20) -> Pa
     Every one whose profile still answers for `user` (profile_visible_q), private ones too:
     the blocker must see a block to lift it. Not suspended accounts (except to staff), nor
     those who blocked `user` back, whose own block hides them; either block can still be
-    lifted by username.
+    lifted by username. Each person also has `.muting`: a mute outlives a block.
     """
-    edges = Block.objects.filter(blocker_id=user.pk).filter(
-        profile_visible_q(viewer=user, prefix="blocked__")
+    edges = (
+        Block.objects.filter(blocker_id=user.pk)
+        .filter(profile_visible_q(viewer=user, prefix="blocked__"))
+        .annotate(
+            muting=Exists(Mute.objects.filter(muter_id=user.pk, muted_id=OuterRef("blocked_id")))
+        )
     )
-    return _users_page(edges, user_field="blocked", viewer=user, cursor=cursor, limit=limit)
+    return _users_page(
+        edges, user_field="blocked", viewer=user, cursor=cursor, limit=limit, copy=("muting",)
+    )
+
+
+def mutes_list(*, viewer: User, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of the accounts `viewer` muted, newest mute first (idx_mutes_muter_created).
+
+    Every one whose profile still answers for `viewer` (profile_visible_q), like blocks_list:
+    each with `.access`, so a private account shows as its handle only.
+    """
+    edges = Mute.objects.filter(muter_id=viewer.pk).filter(
+        profile_visible_q(viewer=viewer, prefix="muted__")
+    )
+    return _users_page(edges, user_field="muted", viewer=viewer, cursor=cursor, limit=limit)
+
+
+def muted_words_active_q() -> Q:
+    """Match the muted words that have not expired (the only ones shown or applied)."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=Now())
+
+
+def muted_words_list(*, user: User) -> list[MutedWord]:
+    """Return `user`'s muted words that have not expired, newest first (at most 200)."""
+    words = MutedWord.objects.filter(user_id=user.pk).filter(muted_words_active_q())
+    return list(words.order_by("-created_at", "-id"))
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,30 @@ RETURNING, so counters move only when a row really appeared or disappeared: a co
 double follow or double unfollow cannot push a counter away from the rows.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Privacy, User
 from accounts.services import user_update_profile
 from twitterclone.counters import counter_rebuild
+from twitterclone.validators import reject_nul_bytes, text_clean, text_is_blank
 
 from . import signals
-from .models import Block, FollowRequest, UserFollowers, UserFollows
+from .models import (
+    MAX_MUTED_PHRASE_LENGTH,
+    Block,
+    FollowRequest,
+    Mute,
+    MutedWord,
+    UserFollowers,
+    UserFollows,
+)
+from .selectors import muted_word_pattern
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
 CANNOT_BLOCK_SELF = "You cannot block yourself."
@@ -23,6 +36,14 @@ FOLLOW_BLOCKED = "You cannot follow this account."
 FOLLOW_BLOCKING = "You blocked this account; unblock it to follow."
 ACCOUNT_UNAVAILABLE = "This account is not available."
 PRIVACY_INVALID = "Privacy must be one of: public, protected, private."
+CANNOT_MUTE_SELF = "You cannot mute yourself."
+MUTED_PHRASE_BLANK = "Enter a word, phrase or #hashtag to mute."
+MUTED_PHRASE_TOO_LONG = f"Muted words are at most {MAX_MUTED_PHRASE_LENGTH} characters."
+MUTED_PHRASE_DUPLICATE = "You already muted this word or phrase."
+MUTED_WORDS_TOO_MANY = "You can mute at most {max} words and phrases."
+MUTED_EXPIRY_INVALID = "Choose a number of days from 1 to {max}, or none for forever."
+MAX_MUTED_WORDS = 200
+MAX_MUTE_DAYS = 3650
 
 
 class FollowStatus:
@@ -223,6 +244,76 @@ def block_delete(*, blocker: User, blocked: User) -> bool:
     """Lift a block; follows severed by it stay severed. Return whether one existed."""
     deleted, _ = Block.objects.filter(blocker_id=blocker.pk, blocked_id=blocked.pk).delete()
     return bool(deleted)
+
+
+def mute_create(*, muter: User, muted: User) -> bool:
+    """Mute `muted` for `muter` (never told to `muted`); return whether the mute is new."""
+    if muter.pk == muted.pk:
+        raise ValidationError(CANNOT_MUTE_SELF)
+    # No lock: a mute changes no counter and no follow, so a racing double mute is harmless.
+    return _insert_ignore(Mute._meta.db_table, ("muter_id", "muted_id"), (muter.pk, muted.pk))
+
+
+def mute_delete(*, muter: User, muted: User) -> bool:
+    """Lift `muter`'s mute of `muted`; return whether there was one."""
+    deleted, _ = Mute.objects.filter(muter_id=muter.pk, muted_id=muted.pk).delete()
+    return bool(deleted)
+
+
+def _muted_phrase_clean(phrase: str) -> str:
+    """Return the phrase as it is stored: one line, single spaces; raise if unusable."""
+    reject_nul_bytes(phrase=phrase)
+    # Whitespace collapsed: the pattern matches any run of it, so "a  b" is "a b" twice over.
+    phrase = " ".join(text_clean(text=phrase, single_line=True).split())
+    if not phrase or text_is_blank(text=phrase):
+        raise ValidationError({"phrase": [MUTED_PHRASE_BLANK]})
+    if len(phrase) > MAX_MUTED_PHRASE_LENGTH:
+        raise ValidationError({"phrase": [MUTED_PHRASE_TOO_LONG]})
+    return phrase
+
+
+def _muted_expiry(expires_in_days: object):
+    if expires_in_days is None:
+        return None
+    if (
+        not isinstance(expires_in_days, int)
+        or isinstance(expires_in_days, bool)
+        or not 1 <= expires_in_days <= MAX_MUTE_DAYS
+    ):
+        raise ValidationError({"expires_in_days": [MUTED_EXPIRY_INVALID.format(max=MAX_MUTE_DAYS)]})
+    return timezone.now() + timedelta(days=expires_in_days)
+
+
+@transaction.atomic
+def muted_word_create(*, user: User, phrase: str, expires_in_days: int | None = None) -> MutedWord:
+    """Mute a word, phrase or #hashtag for `user`, for `expires_in_days` or (None) forever.
+
+    Matched as whole words in any case (social.selectors.muted_word_pattern). A phrase the
+    user already mutes, in any case, is refused, as is a 201st.
+    """
+    phrase = _muted_phrase_clean(phrase)
+    expires_at = _muted_expiry(expires_in_days)
+    # The user's row serialises their muted-word writes: the count and the duplicate check
+    # below cannot race another add of the same user.
+    _lock_users(user.pk)
+    # Expired words are neither shown nor applied: dropped here, they never hold a place
+    # of the 200 or block adding the same phrase again.
+    words = MutedWord.objects.filter(user_id=user.pk)
+    words.filter(expires_at__lte=timezone.now()).delete()
+    if words.annotate(lower=Lower("phrase")).filter(lower=Lower(Value(phrase))).exists():
+        raise ValidationError({"phrase": [MUTED_PHRASE_DUPLICATE]})
+    if words.count() >= MAX_MUTED_WORDS:
+        raise ValidationError({"phrase": [MUTED_WORDS_TOO_MANY.format(max=MAX_MUTED_WORDS)]})
+    return MutedWord.objects.create(
+        user=user, phrase=phrase, pattern=muted_word_pattern(phrase), expires_at=expires_at
+    )
+
+
+def muted_word_delete(*, user: User, muted_word_id: int) -> None:
+    """Stop muting one of `user`'s words; raise MutedWord.DoesNotExist if it is not theirs."""
+    deleted, _ = MutedWord.objects.filter(user_id=user.pk, pk=muted_word_id).delete()
+    if not deleted:
+        raise MutedWord.DoesNotExist
 
 
 @transaction.atomic

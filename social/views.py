@@ -1,4 +1,5 @@
-"""HTML pages and actions for the social graph: follow, block, lists, requests, blocks.
+"""HTML pages and actions for the social graph: follow, block, mute, lists, requests, blocks,
+mutes and muted words.
 
 Same services and selectors as social/api; no tweets here (social never imports tweets).
 """
@@ -12,22 +13,31 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from twitterclone.limits import limited
-from twitterclone.web import is_htmx, page_or_404, safe_next, vary_on_htmx
+from twitterclone.web import form_errors_add, is_htmx, page_or_404, safe_next, vary_on_htmx
 
 from . import services
+from .forms import MutedWordForm
+from .models import MutedWord
 from .selectors import (
     ProfileAccess,
     blocks_list,
     follow_requests_incoming,
     followers_list,
     following_list,
+    muted_words_list,
+    mutes_list,
     profile_access,
     relationship_get,
     user_get_blockable,
+    user_get_profile,
     user_get_visible,
 )
 
 UNBLOCKED = "You unblocked @{username}."
+MUTED = "You muted @{username}. Its tweets no longer show in your timeline, search or explore."
+UNMUTED = "You unmuted @{username}."
+WORD_MUTED = "You muted “{phrase}”."
+WORD_UNMUTED = "The word is no longer muted."
 
 
 def _visible_user_or_404(viewer, username: str) -> User:
@@ -57,6 +67,8 @@ def follow(request, username: str):
             "profile_user": user,
             "relationship": relationship_get(viewer=request.user, user=user),
             "follow_error": error,
+            # The swapped-in form returns to the page it is on, not to this POST's path.
+            "next_url": safe_next(request, default=user.get_absolute_url()),
             # A private account's count is not the viewer's to see (DESIGN "Privacy").
             "oob_counts": profile_access(viewer=request.user, user=user) != ProfileAccess.MINIMAL,
         }
@@ -84,6 +96,84 @@ def block(request, username: str):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(safe_next(request, default=user.get_absolute_url()))
+
+
+@login_required
+@require_POST
+@limited("write")
+def mute(request, username: str):
+    """Mute, or (with action=unmute) unmute an account, then go back to `next` or its profile.
+
+    htmx gets the button back, flipped (social/_mute_button.html), wherever it sat.
+    """
+    unmute = request.POST.get("action") == "unmute"
+    # Unmuting takes whoever the mutes list shows (an account also blocked included).
+    lookup = user_get_profile if unmute else user_get_visible
+    try:
+        user = lookup(viewer=request.user, username=username)
+    except User.DoesNotExist:
+        raise Http404("No such account.") from None
+    error = None
+    try:
+        if unmute:
+            services.mute_delete(muter=request.user, muted=user)
+        else:
+            services.mute_create(muter=request.user, muted=user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if is_htmx(request):
+        context = {
+            "person": user,
+            "muting": relationship_get(viewer=request.user, user=user).muting,
+            "next": safe_next(request, default=user.get_absolute_url()),
+            "mute_error": error,
+        }
+        return vary_on_htmx(render(request, "social/_mute_button.html", context))
+    if error:
+        messages.error(request, error)
+    else:
+        done = UNMUTED if unmute else MUTED
+        messages.success(request, done.format(username=user.username))
+    return vary_on_htmx(redirect(safe_next(request, default=user.get_absolute_url())))
+
+
+@login_required
+def mutes(request):
+    """List the accounts the signed-in user muted, newest first, each with Unmute."""
+    page = page_or_404(mutes_list, viewer=request.user, cursor=request.GET.get("cursor"))
+    if is_htmx(request) and request.GET.get("cursor"):
+        return vary_on_htmx(render(request, "social/_mutes_page.html", {"page": page}))
+    return vary_on_htmx(render(request, "social/mutes.html", {"page": page}))
+
+
+@login_required
+@limited("write")  # counts the POSTs only
+def muted_words(request):
+    """List the signed-in user's muted words; a POST adds one (errors shown in the form)."""
+    form = MutedWordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            word = services.muted_word_create(user=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, WORD_MUTED.format(phrase=word.phrase))
+            return redirect("muted_words")
+    context = {"form": form, "words": muted_words_list(user=request.user)}
+    return render(request, "social/muted_words.html", context)
+
+
+@login_required
+@require_POST
+@limited("write")
+def muted_word_delete(request, pk: int):
+    """Stop muting one of the signed-in user's words, then go back to the list."""
+    try:
+        services.muted_word_delete(user=request.user, muted_word_id=pk)
+    except MutedWord.DoesNotExist:
+        raise Http404("No such muted word.") from None
+    messages.success(request, WORD_UNMUTED)
+    return redirect("muted_words")
 
 
 @login_required

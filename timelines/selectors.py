@@ -152,10 +152,10 @@ def timeline_home_keys(*, owner_id: int, before: Key | None, count: int) -> list
 def timeline_home(*, viewer: User, cursor: str | None = None, limit: int = 20) -> Page:
     """Return a page of the viewer's home timeline: own tweets and followed users', newest first.
 
-    Candidates come from the materialised rows (and pulls), then pass the visibility rule in
-    one query; a page short after filtering fetches more candidates. Two queries per page in
-    the common case, whatever the follow count. A timeline not built yet is read from the
-    pull and its rebuild queued once per page (timeline_home_keys).
+    Candidates come from the materialised rows (and pulls), then pass the visibility rule and
+    the viewer's mutes in one query; a page short after filtering fetches more candidates.
+    Two queries per page in the common case, whatever the follow count. A timeline not built
+    yet is read from the pull and its rebuild queued once per page (timeline_home_keys).
     """
     missing = False
 
@@ -165,7 +165,10 @@ def timeline_home(*, viewer: User, cursor: str | None = None, limit: int = 20) -
         missing = missing or not built
         return keys
 
-    page = tweets_page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)
+    # The viewer's mutes apply in the page query (unmuted), so pages stay full.
+    page = tweets_page_from_keys(
+        viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit, unmuted=True
+    )
     if missing:
         _rebuild_queue(owner_id=viewer.pk)
     return page

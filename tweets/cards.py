@@ -30,7 +30,7 @@ from accounts.models import User
 from social.selectors import Viewer, user_visible_q
 
 from .models import PLAIN_RETWEET, Bookmark, Like, Tweet
-from .visibility import _single_tweet_q
+from .visibility import _single_tweet_q, tweet_unmuted_q
 
 _UNSHOWN = (
     "password",
@@ -193,13 +193,16 @@ def _capture(execute, sql, params, many, context):
 @dataclass(frozen=True)
 class _PageStatement:
     inputs: tuple[tuple[str, object], ...]  # what the rule read of the viewer, and the values
+    unmuted: bool  # the viewer's mutes filter the page too (tweet_unmuted_q): a list surface
     sql: str
     params: tuple
     viewer_at: tuple[int, ...]  # positions of the viewer id in params
     ids_at: int  # position of the id array in params
 
-    def serves(self, viewer: Viewer) -> bool:
-        return all(_input_value(viewer, name) == value for name, value in self.inputs)
+    def serves(self, viewer: Viewer, *, unmuted: bool) -> bool:
+        return self.unmuted == unmuted and all(
+            _input_value(viewer, name) == value for name, value in self.inputs
+        )
 
     def params_for(self, viewer: Viewer, ids: list[int]) -> list:
         params = list(self.params)
@@ -213,15 +216,17 @@ class _PageStatement:
 _page_statements: list[_PageStatement] = []
 
 
-def _page_statement(viewer: Viewer) -> _PageStatement:
+def _page_statement(viewer: Viewer, *, unmuted: bool = False) -> _PageStatement:
     for statement in _page_statements:
-        if statement.serves(viewer):
+        if statement.serves(viewer, unmuted=unmuted):
             return statement
     stand_in = _RuleInputs(viewer)
     ids = Value([_STAND_IN_IDS], output_field=ArrayField(BigIntegerField()))
-    queryset = tweet_cards(
-        Tweet.objects.filter(_IdInArray(F("pk"), ids)).visible_to(stand_in), viewer=stand_in
-    ).values_list(*_page_columns())
+    queryset = Tweet.objects.filter(_IdInArray(F("pk"), ids)).visible_to(stand_in)
+    if unmuted:
+        # In the statement, not after it: a page short of muted tweets fetches more keys.
+        queryset = queryset.filter(tweet_unmuted_q(viewer=stand_in))
+    queryset = tweet_cards(queryset, viewer=stand_in).values_list(*_page_columns())
     try:
         with connections[queryset.db].execute_wrapper(_capture):
             list(queryset)
@@ -235,14 +240,17 @@ def _page_statement(viewer: Viewer) -> _PageStatement:
     ids_at = [i for i, param in enumerate(params) if param == [_STAND_IN_IDS]]
     if len(ids_at) != 1 or (viewer.pk is not None and not viewer_at):
         raise RuntimeError("the page query lost its id array or its viewer; see _page_statement")
-    statement = _PageStatement(stand_in.inputs(), sql, params, viewer_at, ids_at[0])
+    statement = _PageStatement(stand_in.inputs(), unmuted, sql, params, viewer_at, ids_at[0])
     _page_statements.append(statement)
     return statement
 
 
-def tweets_by_ids(*, viewer: Viewer, ids: list[int]) -> dict[int, Tweet]:
-    """Return the tweets among `ids` that `viewer` may see, by id, built as tweet_cards does."""
-    statement = _page_statement(viewer)
+def tweets_by_ids(*, viewer: Viewer, ids: list[int], unmuted: bool = False) -> dict[int, Tweet]:
+    """Return the tweets among `ids` that `viewer` may see, by id, built as tweet_cards does.
+
+    With `unmuted`, only those the viewer's mutes and muted words leave in a list (home).
+    """
+    statement = _page_statement(viewer, unmuted=unmuted)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params_for(viewer, ids))
         rows = cursor.fetchall()

@@ -10,7 +10,11 @@ the services is deliberate here (10 M rows through the ORM would take hours); th
 the services keep are kept by construction and checked by `recount --check`,
 `check_graph` and tweets/tests/test_seed_social.py.
 
-One file on purpose (about 900 lines): one subsystem behind one command. Most of it is the
+Apps above `tweets` derive rows of their own from the loaded ones (notifications): they may
+not be imported here, so the command passes them in as `SeedExtension`s, which run in the
+same transaction after the COPYs, with their tables' indexes dropped alongside.
+
+One file on purpose (about 950 lines): one subsystem behind one command. Most of it is the
 _World generator, whose phases share the world's arrays (users feed the graph, the graph the
 tweets, the tweets the likes); the rest is the COPY loader that writes them.
 """
@@ -21,7 +25,7 @@ import sys
 import time
 from array import array
 from bisect import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -158,6 +162,21 @@ class SeedSummary:
     replica_role: bool = False
     frozen: bool = False
     phases: dict[str, float] = field(default_factory=dict)
+    # Rows the extensions wrote, by table.
+    derived: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SeedExtension:
+    """A table another app fills from the loaded rows, in the load's transaction.
+
+    `fill()` runs after every COPY, before the indexes are recreated (its table's secondary
+    indexes are dropped with the loaded tables'), and returns how many rows it wrote. It runs
+    under the load's session settings (foreign-key triggers off where the server allows).
+    """
+
+    table: str
+    fill: Callable[[], int]
 
 
 class Progress:
@@ -198,9 +217,16 @@ class Progress:
 
 
 def seed_social(
-    *, params: SeedParams, flush: bool = False, stderr: OutputWrapper | None = None
+    *,
+    params: SeedParams,
+    flush: bool = False,
+    stderr: OutputWrapper | None = None,
+    extensions: Sequence[SeedExtension] = (),
 ) -> SeedSummary:
-    """Generate the world for `params` and COPY it in; refuse if seed users already exist."""
+    """Generate the world for `params` and COPY it in; refuse if seed users already exist.
+
+    Each of `extensions` then fills its table from the loaded rows in the same transaction.
+    """
     _validate(params)
     progress = Progress(stderr or OutputWrapper(sys.stderr))
     now = (params.now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
@@ -227,7 +253,8 @@ def seed_social(
             _execute("SET CONSTRAINTS ALL IMMEDIATE")
         summary.frozen = _flush() if flush else _truncate_if_empty()
         world.user_base, world.tweet_base = _max_id("users"), _max_id("tweets")
-        indexes = _secondary_indexes(LOADED_TABLES)
+        tables = (*LOADED_TABLES, *(extension.table for extension in extensions))
+        indexes = _secondary_indexes(tables)
         with progress.phase("drop indexes", len(indexes)) as step:
             _drop_indexes(indexes)
             step.advance(len(indexes))
@@ -241,6 +268,10 @@ def seed_social(
                     for chunk, count in rows:
                         copy.write(chunk)
                         step.advance(count)
+        for extension in extensions:
+            with progress.phase(f"fill {extension.table}") as step:
+                summary.derived[extension.table] = extension.fill()
+                step.advance(summary.derived[extension.table])
         with progress.phase("create indexes", len(indexes)) as step:
             for _name, definition in indexes:
                 _execute(definition)
@@ -253,9 +284,9 @@ def seed_social(
             "SELECT setval(pg_get_serial_sequence('tweets', 'id'), %s, %s)",
             [tweets_max or 1, tweets_max > 0],
         )
-        with progress.phase("analyze", len(LOADED_TABLES)) as step:
-            _execute(f"ANALYZE {', '.join(LOADED_TABLES)}")
-            step.advance(len(LOADED_TABLES))
+        with progress.phase("analyze", len(tables)) as step:
+            _execute(f"ANALYZE {', '.join(tables)}")
+            step.advance(len(tables))
     summary.phases = progress.phases
     return summary
 

@@ -5,13 +5,17 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
+    Case,
+    CharField,
     F,
     FilteredRelation,
     Q,
+    Value,
+    When,
 )
 
 from accounts.models import User
-from social.selectors import Viewer, user_content_visible
+from social.selectors import Viewer, unmuted_q, user_content_visible
 from twitterclone.pagination import (
     Key,
     Page,
@@ -24,7 +28,7 @@ from twitterclone.pagination import (
 
 from .cards import tweet_cards, tweets_by_ids
 from .models import Tweet
-from .visibility import _single_tweet_q
+from .visibility import _single_tweet_q, tweet_unmuted_q
 
 # The rule's public name stays tweets.selectors.tweet_visible_q (docs/architecture.md).
 from .visibility import tweet_visible_q as tweet_visible_q
@@ -93,11 +97,13 @@ def tweets_page_from_keys(
     keys_of: Callable[[Key | None, int], list[Key]],
     cursor: str | None,
     limit: int,
+    unmuted: bool = False,
 ) -> Page:
     """Return a page of the tweets whose keys `keys_of(before, count)` gives, newest first.
 
     The keys are candidates; the compiled page query applies the visibility rule to them in
-    one query. A page short after filtering asks for more keys; it never repeats or skips.
+    one query (and, with `unmuted`, the viewer's mutes: tweets_by_ids). A page short after
+    filtering asks for more keys; it never repeats or skips.
     """
     limit = limit_clean(limit)
     before = cursor_decode(cursor) if cursor else None
@@ -105,7 +111,7 @@ def tweets_page_from_keys(
     item_keys: list[Key] = []
     for _ in range(MAX_FILL_ROUNDS):
         keys = keys_of(before, limit + 1)
-        visible = tweets_by_ids(viewer=viewer, ids=[pk for _, pk in keys])
+        visible = tweets_by_ids(viewer=viewer, ids=[pk for _, pk in keys], unmuted=unmuted)
         for key in keys:
             if key[1] in visible:
                 items.append(visible[key[1]])
@@ -124,9 +130,30 @@ def tweets_page_from_keys(
 def tweet_replies(
     *, viewer: Viewer, tweet: Tweet, cursor: str | None = None, limit: int = 20
 ) -> Page:
-    """Return a page of the visible replies to `tweet`, newest first."""
-    queryset = Tweet.objects.filter(reply_to_id=tweet.pk).visible_to(viewer)
-    return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
+    """Return a page of the visible replies to `tweet`, newest first.
+
+    Replies the viewer's mutes would drop from a list stay, marked (`viewer_muted`: "account"
+    for a muted author, "word" for a muted word, "" otherwise) for the thread to collapse.
+    """
+    queryset = tweet_cards(
+        Tweet.objects.filter(reply_to_id=tweet.pk).visible_to(viewer), viewer=viewer
+    )
+    if viewer.is_authenticated:
+        muted = Case(
+            When(user_id=viewer.pk, then=Value("")),
+            When(~unmuted_q(viewer=viewer, prefix="user__"), then=Value(MutedBy.ACCOUNT)),
+            When(~tweet_unmuted_q(viewer=viewer), then=Value(MutedBy.WORD)),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    else:
+        muted = Value("", output_field=CharField())
+    return keyset_page(queryset.annotate(viewer_muted=muted), cursor=cursor, limit=limit)
+
+
+class MutedBy:
+    ACCOUNT = "account"
+    WORD = "word"
 
 
 def tweet_replies_unseen(*, viewer: Viewer, tweet: Tweet, replies: Page, first_page: bool) -> int:
@@ -149,10 +176,17 @@ def tweet_replies_unseen(*, viewer: Viewer, tweet: Tweet, replies: Page, first_p
 def tweets_by_hashtag(
     *, viewer: Viewer, tag: str, cursor: str | None = None, limit: int = 20
 ) -> Page:
-    """Return a page of visible tweets carrying #`tag` (GIN on hashtags), newest first."""
+    """Return a page of visible tweets carrying #`tag` (GIN on hashtags), newest first.
+
+    Not the viewer's muted accounts' or words' tweets (tweet_unmuted_q).
+    """
     if "\x00" in tag:
         return Page()  # PostgreSQL refuses NUL in text; no tweet can carry such a tag
-    queryset = Tweet.objects.filter(hashtags__contains=[tag.lower().lstrip("#")]).visible_to(viewer)
+    queryset = (
+        Tweet.objects.filter(hashtags__contains=[tag.lower().lstrip("#")])
+        .visible_to(viewer)
+        .filter(tweet_unmuted_q(viewer=viewer))
+    )
     return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
@@ -165,8 +199,11 @@ def tweets_mentioning(
 
 
 def tweets_recent(*, viewer: Viewer, cursor: str | None = None, limit: int = 20) -> Page:
-    """Return a page of the newest tweets `viewer` may see (explore; idx_tweets_created)."""
-    queryset = Tweet.objects.visible_to(viewer)
+    """Return a page of the newest tweets `viewer` may see (explore; idx_tweets_created).
+
+    Not the viewer's muted accounts' or words' tweets (tweet_unmuted_q).
+    """
+    queryset = Tweet.objects.visible_to(viewer).filter(tweet_unmuted_q(viewer=viewer))
     return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 
 
@@ -234,3 +271,35 @@ def tweets_liked_by(
     return keyset_page(
         tweet_cards(queryset, viewer=viewer), order=("liked_at", "id"), cursor=cursor, limit=limit
     )
+
+
+# The owner's bookmarks, newest bookmark first, from idx_bookmarks_user_created. Bookmark's
+# foreign key to tweets has no reverse accessor (related_name="+"), so the list is built like
+# a user's tweets: keys from the index, then the compiled page query applies the rule.
+BOOKMARK_KEYS_SQL = """
+    SELECT created_at, tweet_id FROM bookmarks
+    WHERE user_id = %(user_id)s {before}
+    ORDER BY created_at DESC, tweet_id DESC LIMIT %(count)s
+"""
+
+
+def bookmarks_list(*, viewer: Viewer, cursor: str | None = None, limit: int = 20) -> Page:
+    """Return a page of the tweets `viewer` bookmarked that they may still see, newest first.
+
+    Keyset by bookmark time. A bookmarked tweet the viewer may no longer see (its author
+    protected the account or removed the viewer, a block, a suspension) is left out, not
+    deleted: it shows again when access returns. Empty for a signed-out viewer.
+    """
+    if not viewer.is_authenticated:
+        return Page()
+
+    def keys_of(before: Key | None, count: int) -> list[Key]:
+        params = {"user_id": viewer.pk, "count": count}
+        if before is not None:
+            params.update(before_at=before[0], before_id=before[1])
+        sql = BOOKMARK_KEYS_SQL.format(before=keyset_before_sql(before, "tweet_id"))
+        with connection.cursor() as db:
+            db.execute(sql, params)
+            return db.fetchall()
+
+    return tweets_page_from_keys(viewer=viewer, keys_of=keys_of, cursor=cursor, limit=limit)

@@ -25,6 +25,7 @@ from .models import (
     MAX_CONTENT_LENGTH,
     MAX_MEDIA_URLS,
     PLAIN_RETWEET,
+    Bookmark,
     Like,
     Report,
     Tweet,
@@ -461,3 +462,37 @@ def reports_close_for_tweet(*, tweet_id: int, status: str) -> int:
     return Report.objects.filter(tweet_id=tweet_id, status=Report.Status.OPEN).update(
         status=_closed_status(status)
     )
+
+
+# Bookmarks: private to their owner, no counter (nobody else learns a bookmark exists).
+
+
+@transaction.atomic
+def bookmark_create(*, user: User, tweet_id: int) -> int:
+    """Bookmark a tweet `user` can see (idempotent); return the id of the tweet bookmarked.
+
+    A plain retweet stands for its original, which is what gets bookmarked. Raise
+    Tweet.DoesNotExist for a tweet `user` may not see.
+    """
+    tweet = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id))
+    # Locked like a like's target: a concurrent tweet_delete has either won (DoesNotExist
+    # here) or waits, so the deferred foreign key cannot fail at commit.
+    _lock_target(tweet.pk)
+    _insert_ignore_returning(
+        f"INSERT INTO {Bookmark._meta.db_table} (user_id, tweet_id, created_at) "
+        "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+        [user.pk, tweet.pk, timezone.now()],
+    )
+    return tweet.pk
+
+
+@transaction.atomic
+def bookmark_delete(*, user: User, tweet_id: int) -> int:
+    """Remove a bookmark (idempotent); return the id of the tweet it was of.
+
+    Raise Tweet.DoesNotExist for a tweet `user` may not see: a bookmark of a tweet that went
+    out of reach stays, hidden, and shows again when access returns (bookmarks_list).
+    """
+    tweet = _target_of(tweet_get_visible(viewer=user, tweet_id=tweet_id))
+    Bookmark.objects.filter(user_id=user.pk, tweet_id=tweet.pk).delete()
+    return tweet.pk

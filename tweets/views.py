@@ -12,6 +12,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
+from social.suggestions import suggestion_dismiss
 from timelines.selectors import timeline_home
 from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import (
@@ -27,6 +29,7 @@ from . import services
 from .forms import ReportForm, TweetForm
 from .models import Tweet
 from .selectors import (
+    bookmarks_list,
     tweet_context,
     tweet_get_visible,
     tweet_replies_unseen,
@@ -128,6 +131,7 @@ def _actions_response(request, pk: int, error: str | None = None):
         "t": tweet,
         "liked": tweet.viewer_liked,
         "retweeted": tweet.viewer_retweeted,
+        "bookmarked": tweet.viewer_bookmarked,
         "next_url": safe_next(request),
         "action_error": error,
     }
@@ -178,6 +182,27 @@ def retweet(request, pk: int):
 @login_required
 @require_POST
 @limited("write")
+def bookmark(request, pk: int):
+    """Bookmark, or (with action=remove) remove the bookmark."""
+    return _toggle(
+        request,
+        pk,
+        create=services.bookmark_create,
+        delete=services.bookmark_delete,
+        undo_value="remove",
+    )
+
+
+@login_required
+def bookmarks(request):
+    """Show the signed-in user's bookmarks, most recent bookmark first (only to them)."""
+    page = page_or_404(bookmarks_list, viewer=request.user, cursor=_cursor(request))
+    return list_page(request, "tweets/bookmarks.html", {"page": page})
+
+
+@login_required
+@require_POST
+@limited("write")
 def delete(request, pk: int):
     """Delete a tweet (author or staff); htmx gets an empty fragment that removes the card."""
     try:
@@ -214,3 +239,19 @@ def report(request, pk: int):
             messages.success(request, text)
             return redirect(safe_next(request))
     return _detail(request, pk, report_form=form)
+
+
+# The aside's "Who to follow" box is on every page, so its dismiss button lives with the
+# pages that show it (the box itself is social.templatetags.social_ui).
+@login_required
+@require_POST
+@limited("write")
+def suggestion_dismiss_view(request, username: str):
+    """Never suggest `username` again; htmx gets an empty body that removes the row."""
+    try:
+        suggestion_dismiss(user=request.user, username=username)
+    except User.DoesNotExist:
+        raise Http404("No such account.") from None
+    if is_htmx(request):
+        return vary_on_htmx(HttpResponse(""))
+    return vary_on_htmx(redirect(safe_next(request)))

@@ -2,14 +2,14 @@
 
 from accounts.models import User
 from notifications.models import Notification
-from social.models import Mute, MutedWord
-from social.selectors import muted_word_pattern
 from social.services import (
     follow_create,
     follow_delete,
     follow_request_approve,
     follow_request_cancel,
     follow_request_reject,
+    mute_create,
+    muted_word_create,
 )
 from tweets.services import like_create, like_delete, retweet_create, retweet_delete
 from tweets.tests.factories import committed
@@ -35,9 +35,8 @@ def rows(recipient: User) -> list[tuple]:
 
 
 def mute(muter: User, muted: User) -> None:
-    # No mute service yet on this branch (another helper writes it): the row as it would.
-    Mute.objects.create(muter=muter, muted=muted)
+    mute_create(muter=muter, muted=muted)
 
 
 def mute_word(user: User, phrase: str) -> None:
-    MutedWord.objects.create(user=user, phrase=phrase, pattern=muted_word_pattern(phrase))
+    muted_word_create(user=user, phrase=phrase)

@@ -189,14 +189,29 @@ def test_rolled_back_cause_queues_no_job(ana, bob, django_capture_on_commit_call
 
 def test_group_keys():
     at = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
-    assert services.group_key_for("like", 7, at) == "like:7:2026-11-29"
-    assert services.group_key_for("retweet", 7, at) == "retweet:7:2026-11-29"
+    assert services.group_key_for("like", 7, 3, at) == "like:7:2026-11-29"
+    assert services.group_key_for("retweet", 7, 3, at) == "retweet:7:2026-11-29"
     # The UTC date, whatever the zone of the timestamp.
     later = (at + timedelta(hours=1)).astimezone(timezone.get_fixed_timezone(-120))
-    assert services.group_key_for("like", 7, later) == "like:7:2026-11-30"
-    assert services.group_key_for("follow", None, at) == "follow:2026-11-29"
-    assert services.group_key_for("reply", 9, at, actor_id=3) == "reply:9"
-    assert services.group_key_for("follow_request", None, at, actor_id=3) == "follow_request:u3"
+    assert services.group_key_for("like", 7, 3, later) == "like:7:2026-11-30"
+    assert services.group_key_for("follow", None, 3, at) == "follow:2026-11-29"
+    # Every other type is a group of one.
+    assert services.group_key_for("reply", 9, 3, at) == "reply:9:3"
+    assert services.group_key_for("follow_request", None, 3, at) == "follow_request::3"
+
+
+def test_rows_get_their_group_keys(ana, bob):
+    tweet = post(ana, "hello")
+    like(user=bob, tweet_id=tweet.pk)
+    reply = post(bob, "hi", reply_to_id=tweet.pk)
+    follow(follower=bob, followee=ana)
+    for row in Notification.objects.filter(recipient=ana):
+        assert row.group_key == services.group_key_for(
+            row.type, row.tweet_id, row.actor_id, row.created_at
+        )
+    assert Notification.objects.get(recipient=ana, type="reply").group_key == (
+        f"reply:{reply.pk}:{bob.pk}"
+    )
 
 
 def test_mark_read_never_moves_backwards(ana, bob):

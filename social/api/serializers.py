@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
+from social.models import MutedWord
 from social.selectors import ProfileAccess, Relationship, profile_access_blocked
 
 # What a private account shows to those who may not see it (DESIGN "Privacy").
@@ -55,6 +56,10 @@ class RelationshipSerializer(serializers.Serializer):
     followed_by = serializers.BooleanField(read_only=True)
     requested = serializers.BooleanField(read_only=True)
     blocking = serializers.BooleanField(read_only=True)
+    muting = serializers.BooleanField(
+        read_only=True,
+        help_text="The viewer muted this account (only ever true in the muter's own view).",
+    )
 
 
 class ProfileSerializer(UserSerializer):
@@ -111,5 +116,14 @@ class BlockedProfileSerializer(ProfileSerializer):
         return profile_access_blocked(user=user)
 
     def relationship_of(self, user) -> Relationship:
-        # A block drops follows and requests both ways and stops new ones.
-        return Relationship(blocking=True)
+        # A block drops follows and requests both ways and stops new ones; a mute stays.
+        return Relationship(blocking=True, muting=getattr(user, "muting", False))
+
+
+class MutedWordSerializer(serializers.ModelSerializer):
+    """A muted word, phrase or #hashtag; `expires_at` null: muted until removed."""
+
+    class Meta:
+        model = MutedWord
+        fields = ["id", "phrase", "created_at", "expires_at"]
+        read_only_fields = fields

@@ -1,10 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import suggestions, views
 
 urlpatterns = [
     # The signed-in user's own lists live under me/; /blocks is kept free (Mastodon's API).
     path("me/blocks", views.MeBlocksApi.as_view(), name="api-me-blocks"),
+    # /mutes is kept free too (Mastodon's API).
+    path("me/mutes", views.MeMutesApi.as_view(), name="api-me-mutes"),
+    path("me/muted-words", views.MeMutedWordsApi.as_view(), name="api-me-muted-words"),
+    path(
+        "me/muted-words/<bigint:pk>",
+        views.MeMutedWordApi.as_view(),
+        name="api-me-muted-word",
+    ),
+    path("me/suggestions", suggestions.MeSuggestionsApi.as_view(), name="api-me-suggestions"),
+    path(
+        "me/suggestions/<username:username>",
+        suggestions.MeSuggestionApi.as_view(),
+        name="api-me-suggestion",
+    ),
     path("users/<username:username>", views.UserDetailApi.as_view(), name="api-user"),
     path(
         "users/<username:username>/followers",
@@ -18,6 +32,7 @@ urlpatterns = [
     ),
     path("users/<username:username>/follow", views.FollowApi.as_view(), name="api-user-follow"),
     path("users/<username:username>/block", views.BlockApi.as_view(), name="api-user-block"),
+    path("users/<username:username>/mute", views.MuteApi.as_view(), name="api-user-mute"),
     path(
         "users/<username:username>/follower",
         views.FollowerApi.as_view(),

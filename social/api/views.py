@@ -1,8 +1,10 @@
 """API views: each parses input, calls one service or selector, renders (STYLE)."""
 
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -17,6 +19,8 @@ from social.selectors import (
     follow_requests_incoming,
     followers_list,
     following_list,
+    muted_words_list,
+    mutes_list,
     profile_access,
     relationship_get,
     user_get_blockable,
@@ -25,18 +29,22 @@ from social.selectors import (
 )
 from twitterclone.api import (
     BAD_REQUEST,
+    BIGINT_MAX,
     THROTTLED,
     UNAUTHORIZED,
     ErrorSerializer,
     PageParams,
+    TextField,
     WriteThrottle,
     page_params,
     page_response,
     paged,
 )
+from twitterclone.pagination import Page
 
 from .serializers import (
     BlockedProfileSerializer,
+    MutedWordSerializer,
     PersonSerializer,
     ProfileSerializer,
 )
@@ -215,6 +223,130 @@ class MeBlocksApi(APIView):
         params = page_params(request)
         page = blocks_list(user=request.user, **params)
         return page_response(request, page, BlockedProfileSerializer)
+
+
+class MuteApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Mute an account: its tweets leave your lists; it is never told",
+        description=(
+            "Idempotent. The account stays visible (its profile and tweet pages); its tweets "
+            "and retweets leave your home timeline, search, hashtag and explore pages, and "
+            "its replies collapse in threads."
+        ),
+        request=None,
+        responses=WRITE_RESPONSES,
+    )
+    def post(self, request, username: str):
+        user = user_get_visible(viewer=request.user, username=username)
+        services.mute_create(muter=request.user, muted=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Unmute an account",
+        request=None,
+        responses={code: WRITE_RESPONSES[code] for code in (204, 401, 404, 429)},
+    )
+    def delete(self, request, username: str):
+        # Whoever the mutes list shows can be unmuted: one the viewer blocked too included.
+        user = user_get_profile(viewer=request.user, username=username)
+        services.mute_delete(muter=request.user, muted=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeMutesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Accounts the signed-in user muted, newest mute first",
+        description="Unmute with DELETE /users/{username}/mute.",
+        parameters=[PageParams],
+        responses={200: PERSON_PAGE, 400: BAD_REQUEST, 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        params = page_params(request)
+        page = mutes_list(viewer=request.user, **params)
+        return page_response(request, page, PersonSerializer)
+
+
+class MeMutedWordsApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="MutedWordCreate")
+    class InputSerializer(serializers.Serializer):
+        # No max_length here: the limit holds after cleaning, which the service does.
+        phrase = TextField(
+            trim_whitespace=False,
+            help_text=(
+                "A word, phrase or #hashtag, matched as whole words in any case; at most "
+                f"{services.MAX_MUTED_PHRASE_LENGTH} characters once control characters "
+                "are removed and spaces collapsed."
+            ),
+        )
+        expires_in_days = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=services.MAX_MUTE_DAYS,
+            help_text="Days until the mute ends; absent or null: forever.",
+        )
+
+    @extend_schema(
+        summary="The signed-in user's muted words that have not expired, newest first",
+        description=f"At most {services.MAX_MUTED_WORDS}, on one page (`next` is null).",
+        responses={200: paged(MutedWordSerializer), 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        page = Page(items=muted_words_list(user=request.user))
+        return page_response(request, page, MutedWordSerializer)
+
+    @extend_schema(
+        summary="Mute a word, phrase or #hashtag, for some days or forever",
+        description=(
+            "Tweets holding it (as whole words, any case) leave your lists, as a muted "
+            "account's do. 400 for a blank or too long phrase, one already muted (any case), "
+            f"more than {services.MAX_MUTED_WORDS} words, or a bad `expires_in_days`."
+        ),
+        request=InputSerializer,
+        responses={
+            201: MutedWordSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHORIZED,
+            429: THROTTLED,
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        word = services.muted_word_create(user=request.user, **data.validated_data)
+        return Response(MutedWordSerializer(word).data, status=status.HTTP_201_CREATED)
+
+
+class MeMutedWordApi(_WritesThrottled, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Stop muting a word",
+        parameters=[
+            OpenApiParameter(
+                "id",
+                {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX},
+                OpenApiParameter.PATH,
+                description="A muted word's id.",
+            )
+        ],
+        request=None,
+        responses={
+            204: OpenApiResponse(None, description="Done."),
+            401: UNAUTHORIZED,
+            404: OpenApiResponse(ErrorSerializer, description="No such muted word of yours."),
+            429: THROTTLED,
+        },
+    )
+    def delete(self, request, pk: int):
+        services.muted_word_delete(user=request.user, muted_word_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 REQUEST_RESPONSES = {

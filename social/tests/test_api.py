@@ -37,7 +37,13 @@ USER_FIELDS = {
     "following_count",
     "tweets_count",
 }
-NO_RELATIONSHIP = {"following": False, "followed_by": False, "requested": False, "blocking": False}
+NO_RELATIONSHIP = {
+    "following": False,
+    "followed_by": False,
+    "requested": False,
+    "blocking": False,
+    "muting": False,
+}
 
 
 @pytest.fixture

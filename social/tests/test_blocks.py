@@ -173,6 +173,7 @@ def test_api_blocker_sees_the_card_with_blocking_true_and_no_tweets_or_lists(pri
         "followed_by": False,
         "requested": False,
         "blocking": True,
+        "muting": False,
     }
     assert (CARD_NAME in response.content.decode()) is (privacy != Privacy.PRIVATE)
     for path in ("tweets", "followers", "following"):

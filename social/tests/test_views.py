@@ -49,8 +49,30 @@ def test_follow_with_htmx_updates_the_follower_count_out_of_band(client):
 
     response = client.post(_follow_url(them), **HX)
 
-    assert '<strong id="followers-count" hx-swap-oob="true">1</strong>' in response.text
-    assert 'id="followers-count"' in client.get(them.get_absolute_url()).text
+    count_id = f"followers-count-{them.pk}"
+    assert f'<strong id="{count_id}" hx-swap-oob="true">1</strong>' in response.text
+    assert f'id="{count_id}"' in client.get(them.get_absolute_url()).text
+
+
+def test_follow_without_javascript_returns_to_the_page_it_was_pressed_on(client):
+    """The button sits on profiles, people lists and the who-to-follow box of every page."""
+    me, them = user_create(), user_create()
+    client.force_login(me)
+
+    response = client.post(_follow_url(them), {"next": "/explore"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/explore"
+    assert UserFollows.objects.filter(follower=me, following=them).exists()
+
+
+def test_follow_with_htmx_keeps_the_page_as_next_in_the_new_button(client):
+    me, them = user_create(), user_create()
+    client.force_login(me)
+
+    response = client.post(_follow_url(them), {"next": "/explore"}, **HX)
+
+    assert '<input type="hidden" name="next" value="/explore">' in response.text
 
 
 def test_follow_with_htmx_never_sends_a_private_accounts_count(client):

@@ -94,6 +94,20 @@ class TweetSerializer(_TweetFields):
         return self._embedded_serializer.to_representation(original)
 
 
+class ReplySerializer(TweetSerializer):
+    """A reply in a thread: a tweet, and whether the viewer's mutes fold it away."""
+
+    muted = serializers.SerializerMethodField()
+
+    class Meta(TweetSerializer.Meta):
+        fields = [*TweetSerializer.Meta.fields, "muted"]
+        read_only_fields = fields
+
+    def get_muted(self, tweet: Tweet) -> bool:
+        """Whether the viewer muted its author or a word in it (shown folded, not dropped)."""
+        return bool(getattr(tweet, "viewer_muted", ""))
+
+
 def tweet_context(request, tweets) -> dict:
     """Serializer context for `tweets`: the request and their mentions' usernames (1 query).
 
@@ -125,6 +139,7 @@ def tweet_context(request, tweets) -> dict:
 # (paged() makes a new class per call, and two components with one name break the schema).
 
 TweetPage = paged(TweetSerializer)
+ReplyPage = paged(ReplySerializer)
 
 
 class CountsSerializer(serializers.Serializer):
@@ -140,4 +155,13 @@ class ThreadSerializer(serializers.Serializer):
 
     ancestors = TweetSerializer(many=True)
     tweet = TweetSerializer()
-    replies = TweetPage()
+    replies = ReplyPage()
+
+
+class BookmarkStateSerializer(serializers.Serializer):
+    """Whether the viewer has the tweet bookmarked, after a bookmark or its removal."""
+
+    tweet_id = serializers.IntegerField(
+        help_text="The tweet bookmarked: the original, when a plain retweet was named."
+    )
+    bookmarked = serializers.BooleanField()

@@ -40,6 +40,8 @@ from twitterclone.api import (
 
 from .serializers import (
     CountsSerializer,
+    ReplyPage,
+    ReplySerializer,
     ThreadSerializer,
     TweetPage,
     TweetSerializer,
@@ -177,14 +179,16 @@ class TweetRepliesApi(APIView):
     @extend_schema(
         operation_id="tweets_replies_list",
         summary="The visible replies to a tweet, newest first",
+        description="`muted`: the viewer muted its author or a word in it (show it folded).",
         parameters=[TWEET_ID, PageParams],
-        responses={200: TweetPage, 400: BAD_PAGE, 401: BAD_TOKEN, 404: NOT_FOUND},
+        responses={200: ReplyPage, 400: BAD_PAGE, 401: BAD_TOKEN, 404: NOT_FOUND},
     )
     def get(self, request, pk: int):
         params = page_params(request)
         tweet = selectors.tweet_get_visible(viewer=request.user, tweet_id=pk)
         page = selectors.tweet_replies(viewer=request.user, tweet=tweet, **params)
-        return _tweet_page_response(request, page)
+        context = tweet_context(request, page.items)
+        return page_response(request, page, ReplySerializer, context=context)
 
 
 class TweetContextApi(APIView):
@@ -210,7 +214,7 @@ class TweetContextApi(APIView):
                 "ancestors": TweetSerializer(thread.ancestors, many=True, context=context).data,
                 "tweet": TweetSerializer(thread.tweet, context=context).data,
                 "replies": {
-                    "results": TweetSerializer(replies.items, many=True, context=context).data,
+                    "results": ReplySerializer(replies.items, many=True, context=context).data,
                     "next": next_url,
                 },
             }

@@ -10,7 +10,13 @@ import pytest
 
 from accounts.models import Privacy, User
 from accounts.tests.factories import user_create
-from social.services import block_create, follow_create, follow_request_approve
+from social.services import (
+    block_create,
+    follow_create,
+    follow_request_approve,
+    mute_create,
+    muted_word_create,
+)
 from tweets import cards, visibility
 from tweets.models import Tweet
 from tweets.services import like_create, retweet_create, tweet_set_hidden
@@ -160,3 +166,42 @@ def test_a_rule_that_calls_a_viewer_method_is_refused(world, monkeypatch):
     monkeypatch.setattr(cards, "_page_statements", [])
     with pytest.raises(TypeError, match="has_perm"):
         cards.tweets_by_ids(viewer=world["ben"], ids=world["ids"])
+
+
+def _as_orm_builds_unmuted(*, viewer, ids) -> dict[int, Tweet]:
+    queryset = Tweet.objects.filter(pk__in=ids).visible_to(viewer)
+    queryset = queryset.filter(visibility.tweet_unmuted_q(viewer=viewer))
+    return cards.tweet_cards(queryset, viewer=viewer).in_bulk()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "ana", "ben", "staff"])
+def test_the_compiled_unmuted_page_builds_what_the_orm_builds(world, who, anonymous):
+    viewer = {"anonymous": anonymous, "staff": user_create(is_staff=True)}.get(who) or world[who]
+    if viewer.is_authenticated:
+        mute_create(muter=viewer, muted=world["cy"])
+        muted_word_create(user=viewer, phrase="REPLY")
+    compiled = cards.tweets_by_ids(viewer=viewer, ids=world["ids"], unmuted=True)
+    expected = _as_orm_builds_unmuted(viewer=viewer, ids=world["ids"])
+    assert sorted(compiled) == sorted(expected)
+    assert {pk: _card(tweet) for pk, tweet in compiled.items()} == {
+        pk: _card(tweet) for pk, tweet in expected.items()
+    }
+
+
+@pytest.mark.parametrize("unmuted_first", [True, False])
+def test_the_unmuted_statement_is_never_reused_for_a_page_that_keeps_mutes(world, unmuted_first):
+    """The tweet's own page and a profile keep a muted account's tweets; home drops them."""
+    ana, ben = world["ana"], world["ben"]
+    shown = Tweet.objects.get(content__startswith="hello @ben").pk
+    mute_create(muter=ben, muted=ana)
+
+    def listed(unmuted: bool) -> bool:
+        return shown in cards.tweets_by_ids(viewer=ben, ids=[shown], unmuted=unmuted)
+
+    order = [True, False] if unmuted_first else [False, True]
+    seen = {unmuted: listed(unmuted) for unmuted in order}
+    assert seen == {True: False, False: True}
+    assert sorted(s.unmuted for s in cards._page_statements) == [False, True]
+    # Mutes are read per request, like blocks: another viewer reuses the statement.
+    assert shown in cards.tweets_by_ids(viewer=ana, ids=[shown], unmuted=True)
+    assert len(cards._page_statements) == 2

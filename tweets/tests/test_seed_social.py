@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection
 from django.db.models import F
 from django.test import override_settings
@@ -22,7 +22,15 @@ from accounts.models import Privacy, User
 from accounts.tests.factories import user_create
 from social.models import UserFollows
 from tweets.models import Like, Tweet
-from tweets.seeding import ALREADY_SEEDED, LOADED_TABLES, SEED_PASSWORD, rows_digest
+from tweets.seeding import (
+    ALREADY_SEEDED,
+    LOADED_TABLES,
+    SEED_PASSWORD,
+    SeedExtension,
+    SeedParams,
+    rows_digest,
+    seed_social,
+)
 from tweets.services import MENTION_RE, hashtags_extract, tweet_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -302,6 +310,32 @@ def test_session_settings_do_not_outlive_the_seed():
 
     assert scalar("SHOW session_replication_role") == "origin"
     assert scalar("SHOW synchronous_commit") == "on"
+
+
+# Extensions: rows the apps above tweets derive, in the same transaction
+
+
+def test_an_extension_runs_after_the_load_with_its_indexes_dropped_and_a_failure_undoes_all():
+    seen = {}
+
+    def fill() -> int:
+        seen["users"] = scalar("SELECT count(*) FROM users")
+        seen["index"] = scalar("SELECT to_regclass('idx_blocks_blocker_created')")
+        raise RuntimeError("extension failed")
+
+    before = secondary_indexes()
+    params = SeedParams(users=50, avg_follows=5, tweets=200, seed=7, now=NOW)
+    with pytest.raises(RuntimeError, match="extension failed"):
+        seed_social(
+            params=params,
+            stderr=OutputWrapper(StringIO()),
+            extensions=[SeedExtension("blocks", fill)],
+        )
+
+    assert seen == {"users": 50, "index": None}
+    assert not User.objects.exists()
+    assert secondary_indexes() == before
+    assert scalar("SELECT to_regclass('idx_blocks_blocker_created')") is not None
 
 
 # Ids and sequences

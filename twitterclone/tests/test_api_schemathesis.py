@@ -75,6 +75,11 @@ CONFIG = {
             "tweets_create",
             # up_to_id must name one of the user's own notifications.
             "me_notifications_read",
+            # A phrase that is blank once cleaned (control characters, blank fillers) or holds
+            # NUL; one already muted.
+            "me_muted_words_create",
+            # Yourself.
+            "users_mute_create",
         )
     ],
 }

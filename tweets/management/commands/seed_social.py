@@ -1,4 +1,8 @@
-"""Seed a large synthetic world with COPY: see tweets/seeding.py for how it is generated."""
+"""Seed a large synthetic world with COPY: see tweets/seeding.py for how it is generated.
+
+The command sits above the apps, so it adds what the apps above `tweets` derive from the
+world (notifications, notifications/seeding.py) to the load's transaction.
+"""
 
 import time
 from datetime import UTC, datetime
@@ -6,6 +10,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from notifications.seeding import seed_extension as notifications_extension
 from timelines.services import timelines_materialize
 from tweets.seeding import SeedParams, SeedSummary, seed_social
 
@@ -21,8 +26,8 @@ def _aware(value: str) -> datetime:
 
 class Command(BaseCommand):
     help = (
-        "Bulk-load a power-law social world (users, follows, requests, tweets, likes) with COPY; "
-        "deterministic for a given --seed (and --now)."
+        "Bulk-load a power-law social world (users, follows, requests, tweets, likes) with COPY, "
+        "and their notifications; deterministic for a given --seed (and --now)."
     )
 
     def add_arguments(self, parser):
@@ -64,7 +69,12 @@ class Command(BaseCommand):
             now=options["now"],
         )
         started = time.monotonic()
-        summary = seed_social(params=params, flush=options["flush"], stderr=self.stderr)
+        summary = seed_social(
+            params=params,
+            flush=options["flush"],
+            stderr=self.stderr,
+            extensions=[notifications_extension()],
+        )
         timelines_started = time.monotonic()
         # Once the load has committed; older pages are pulled on read.
         days = options["timeline_days"]
@@ -86,6 +96,7 @@ class Command(BaseCommand):
             f"tweets           {summary.tweets:>12,}  ({summary.replies:,} replies, "
             f"{summary.retweets:,} retweets, {summary.quotes:,} quotes)",
             f"likes            {summary.likes:>12,}",
+            *(f"{table:<16} {rows:>12,}" for table, rows in summary.derived.items()),
             f"celebrities      {summary.celebrities:>12,}  (10,000+ followers)",
             f"heavy followers  {summary.heavy_followers:>12,}  (1,000+ follows)",
             f"FK triggers skipped (replica role): {'yes' if summary.replica_role else 'no'}; "

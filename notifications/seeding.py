@@ -1,0 +1,150 @@
+"""The seed's notifications: derived set-wise from the rows `seed_social` has just loaded.
+
+`tweets.seeding` may not import this app, so the command passes `seed_extension()` in and
+the seed calls it in its transaction after the COPYs, with the notifications' secondary
+indexes dropped (the unique constraint stays: it checks the rows as they arrive).
+
+One row per cause, as the notification jobs would have written them:
+
+- like: to the liked tweet's author, about that tweet, at the like's time;
+- retweet: to the original's author, about the original, at the retweet's time;
+- reply: to the replied-to tweet's author, about the reply;
+- quote: to the quoted tweet's author, about the quote;
+- mention: to each account in a tweet's `mentions`, about that tweet, except the one the
+  tweet already notifies as its reply or quote (a reply opens with @author: one row, "reply");
+- follow: to the followed account (null tweet), at the edge's time;
+- follow_request: to the target of each pending request.
+
+Never to the actor itself. Ids are assigned in (created_at, recipient, type, actor, tweet)
+order from the table's current maximum, so ids grow with time as the jobs' rows would, and a
+seed gives the same ids every time on an empty table.
+"""
+
+from django.db import connection
+
+from tweets.models import Tweet
+from tweets.seeding import SeedExtension
+
+from .grouping import group_key_sql
+from .models import Notification, NotificationType
+
+TABLE = Notification._meta.db_table
+# Column names from the model: the SQL below fails loudly if one is renamed.
+REPLY_TO = Tweet._meta.get_field("reply_to").column
+ORIGINAL = Tweet._meta.get_field("original_tweet").column
+# The window sort over every row: in memory at small sizes, spilled in big runs otherwise.
+SORT_MEMORY = "256MB"
+
+
+def _branch(type: str, *, recipient: str, actor: str, tweet: str, created_at: str, rest: str):
+    group_key = group_key_sql(type, tweet=tweet, actor=actor, created_at=created_at)
+    return (
+        f"SELECT {recipient} AS recipient_id, {actor} AS actor_id, '{type}' AS type, "
+        f"{tweet} AS tweet_id, {group_key} AS group_key, {created_at} AS created_at {rest}"
+    )
+
+
+def _causes_sql() -> str:
+    """Return one SELECT (UNION ALL) of every notification the loaded rows cause."""
+    kind = NotificationType
+    branches = [
+        _branch(
+            kind.LIKE,
+            recipient="t.user_id",
+            actor="l.user_id",
+            tweet="l.tweet_id",
+            created_at="l.created_at",
+            rest="FROM likes l JOIN tweets t ON t.id = l.tweet_id WHERE l.user_id <> t.user_id",
+        ),
+        _branch(
+            kind.RETWEET,
+            recipient="o.user_id",
+            actor="r.user_id",
+            tweet="o.id",
+            created_at="r.created_at",
+            rest=f"FROM tweets r JOIN tweets o ON o.id = r.{ORIGINAL} "
+            "WHERE r.content = '' AND r.user_id <> o.user_id",
+        ),
+        _branch(
+            kind.REPLY,
+            recipient="p.user_id",
+            actor="r.user_id",
+            tweet="r.id",
+            created_at="r.created_at",
+            rest=f"FROM tweets r JOIN tweets p ON p.id = r.{REPLY_TO} WHERE r.user_id <> p.user_id",
+        ),
+        _branch(
+            kind.QUOTE,
+            recipient="o.user_id",
+            actor="q.user_id",
+            tweet="q.id",
+            created_at="q.created_at",
+            rest=f"FROM tweets q JOIN tweets o ON o.id = q.{ORIGINAL} "
+            "WHERE q.content <> '' AND q.user_id <> o.user_id",
+        ),
+        _branch(
+            kind.MENTION,
+            recipient="m.user_id",
+            actor="t.user_id",
+            tweet="t.id",
+            created_at="t.created_at",
+            rest="FROM tweets t CROSS JOIN LATERAL unnest(t.mentions) AS m(user_id) "
+            f"LEFT JOIN tweets p ON p.id = t.{REPLY_TO} "
+            f"LEFT JOIN tweets o ON o.id = t.{ORIGINAL} AND t.content <> '' "
+            "WHERE cardinality(t.mentions) > 0 AND m.user_id <> t.user_id "
+            "AND m.user_id IS DISTINCT FROM p.user_id AND m.user_id IS DISTINCT FROM o.user_id",
+        ),
+        _branch(
+            kind.FOLLOW,
+            recipient="f.following_id",
+            actor="f.follower_id",
+            tweet="NULL::bigint",
+            created_at="f.created_at",
+            rest="FROM user_follows f WHERE f.follower_id <> f.following_id",
+        ),
+        _branch(
+            kind.FOLLOW_REQUEST,
+            recipient="q.target_id",
+            actor="q.requester_id",
+            tweet="NULL::bigint",
+            created_at="q.created_at",
+            rest="FROM follow_requests q WHERE q.requester_id <> q.target_id",
+        ),
+    ]
+    return "\nUNION ALL\n".join(branches)
+
+
+def notifications_seed() -> int:
+    """Write the notifications of every like, retweet, reply, quote, mention, follow and
+    pending follow request in the database; return how many rows it wrote.
+
+    For the seed's transaction (tables just loaded, nothing notified yet): a cause that
+    already has its row fails the unique constraint rather than being skipped.
+    """
+    columns = "id, recipient_id, actor_id, type, tweet_id, group_key, created_at"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}")
+        base = cursor.fetchone()[0]
+        cursor.execute(
+            f"""
+            INSERT INTO {TABLE} ({columns})
+            SELECT %s + row_number() OVER (
+                       ORDER BY created_at, recipient_id, type, actor_id, tweet_id NULLS FIRST
+                   ),
+                   recipient_id, actor_id, type, tweet_id, group_key, created_at
+            FROM ({_causes_sql()}) causes
+            """,
+            [base],
+        )
+        written = cursor.rowcount
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), %s, %s)",
+            [max(base + written, 1), base + written > 0],
+        )
+    return written
+
+
+def seed_extension() -> SeedExtension:
+    """Return the hook `tweets.seeding.seed_social` runs to fill the notifications table."""
+    return SeedExtension(table=TABLE, fill=notifications_seed)
