@@ -40,9 +40,9 @@ from tweets.cards import tweets_by_ids
 from tweets.models import Tweet
 from tweets.visibility import tweet_unmuted_q
 from twitterclone.pagination import Page, cursor_decode, cursor_encode, limit_clean
+from twitterclone.statements import SENTINELS, statement
 
 from .models import Notification, NotificationSettings, NotificationType
-from .statements import SENTINELS, statement
 
 T = NotificationType
 # The Mentions tab; from an account the recipient follows these always pass the policy.

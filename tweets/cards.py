@@ -5,11 +5,9 @@ replies, hashtags, search). `tweets_by_ids(ids)` is the hot path under every pag
 (home, a user's tweets): one statement, compiled by the ORM once and run many times.
 """
 
-from dataclasses import dataclass
-
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -28,6 +26,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 
 from accounts.models import User
 from social.selectors import Viewer, user_visible_q
+from twitterclone.statements import SENTINELS, Statement, statement
 
 from .models import PLAIN_RETWEET, Bookmark, Like, Tweet
 from .visibility import _single_tweet_q, tweet_unmuted_q
@@ -106,53 +105,12 @@ def tweet_cards(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
     )
 
 
-# The page query, compiled once per set of viewer inputs and run many times.
-#
-# Django compiles the one visibility rule (`tweet_cards(...visible_to(viewer))`) in several
-# ms per request; a page of keys needs the same statement every time, with another viewer id
-# and another id array. So the ORM compiles it once for a stand-in viewer (`_RuleInputs`)
-# whose id and the id array are sentinel parameters; the statement is captured through
-# `connection.execute_wrapper` before it runs, and each page runs it with the real values.
-# The columns are a `values_list` of named fields, so rows are turned back into model objects
-# with the documented `Model.from_db` and related-object assignment: no compiler internals.
-#
-# The cache key is whatever the rule read of the viewer while it was compiled: the stand-in
-# records every attribute read (and refuses methods), so a rule that starts reading a new
-# input (`viewer.is_superuser`, a mute setting...) keys on it without anyone updating a key
-# (tweets/tests/test_page_statement.py proves it with a changed rule).
-_STAND_IN_VIEWER = -8_000_000_000_000_001
-_STAND_IN_IDS = -8_000_000_000_000_002
-_ID_ATTRIBUTES = ("pk", "id")
-
-
-class _RuleInputs:
-    """Stand in for a viewer while the rule is compiled; record what the rule reads of it.
-
-    Its id reads as a sentinel (substituted per request); every other attribute reads as the
-    real viewer's value and is recorded, so the statement is reused only for viewers that
-    agree on all of them. An id is recorded only as "is there one".
-    """
-
-    def __init__(self, viewer: Viewer):
-        self._viewer = viewer
-        self._read: dict[str, object] = {}
-
-    def __getattr__(self, name: str):
-        value = getattr(self._viewer, name)
-        if name in _ID_ATTRIBUTES:
-            self._read["pk"] = value is None
-            return None if value is None else _STAND_IN_VIEWER
-        if callable(value):
-            raise TypeError(f"the visibility rule may read plain viewer attributes, not {name}()")
-        self._read[name] = value
-        return value
-
-    def inputs(self) -> tuple[tuple[str, object], ...]:
-        return tuple(sorted(self._read.items()))
-
-
-def _input_value(viewer: Viewer, name: str) -> object:
-    return viewer.pk is None if name == "pk" else getattr(viewer, name)
+# The page query, compiled once per set of viewer inputs and run many times
+# (twitterclone.statements): a page of keys needs the same statement every time, with another
+# viewer id and another id array. The columns are a `values_list` of named fields, so rows
+# are turned back into model objects with the documented `Model.from_db` and related-object
+# assignment: no compiler internals.
+_IDS = SENTINELS[0]
 
 
 # What a row holds, in order: the tweet, its author, the original, the original's author
@@ -179,70 +137,21 @@ def _page_columns() -> list[str]:
     ]
 
 
-class _Captured(Exception):
-    def __init__(self, sql: str, params: tuple):
-        self.sql, self.params = sql, params
+def _page_statement(viewer: Viewer, *, unmuted: bool = False) -> Statement:
+    def build(stand_in) -> None:
+        ids = Value([_IDS], output_field=ArrayField(BigIntegerField()))
+        queryset = Tweet.objects.filter(_IdInArray(F("pk"), ids)).visible_to(stand_in)
+        if unmuted:
+            # In the statement, not after it: a page short of muted tweets fetches more keys.
+            queryset = queryset.filter(tweet_unmuted_q(viewer=stand_in))
+        list(tweet_cards(queryset, viewer=stand_in).values_list(*_page_columns()))
+
+    return statement(page_statement_key(unmuted=unmuted), viewer, build)
 
 
-def _capture(execute, sql, params, many, context):
-    """An execute wrapper that keeps the statement instead of running it (Django's docs:
-    "Database instrumentation")."""
-    raise _Captured(sql, tuple(params or ()))
-
-
-@dataclass(frozen=True)
-class _PageStatement:
-    inputs: tuple[tuple[str, object], ...]  # what the rule read of the viewer, and the values
-    unmuted: bool  # the viewer's mutes filter the page too (tweet_unmuted_q): a list surface
-    sql: str
-    params: tuple
-    viewer_at: tuple[int, ...]  # positions of the viewer id in params
-    ids_at: int  # position of the id array in params
-
-    def serves(self, viewer: Viewer, *, unmuted: bool) -> bool:
-        return self.unmuted == unmuted and all(
-            _input_value(viewer, name) == value for name, value in self.inputs
-        )
-
-    def params_for(self, viewer: Viewer, ids: list[int]) -> list:
-        params = list(self.params)
-        for position in self.viewer_at:
-            params[position] = viewer.pk
-        params[self.ids_at] = ids
-        return params
-
-
-# A handful of entries (anonymous, a person, staff): a list searched in order.
-_page_statements: list[_PageStatement] = []
-
-
-def _page_statement(viewer: Viewer, *, unmuted: bool = False) -> _PageStatement:
-    for statement in _page_statements:
-        if statement.serves(viewer, unmuted=unmuted):
-            return statement
-    stand_in = _RuleInputs(viewer)
-    ids = Value([_STAND_IN_IDS], output_field=ArrayField(BigIntegerField()))
-    queryset = Tweet.objects.filter(_IdInArray(F("pk"), ids)).visible_to(stand_in)
-    if unmuted:
-        # In the statement, not after it: a page short of muted tweets fetches more keys.
-        queryset = queryset.filter(tweet_unmuted_q(viewer=stand_in))
-    queryset = tweet_cards(queryset, viewer=stand_in).values_list(*_page_columns())
-    try:
-        with connections[queryset.db].execute_wrapper(_capture):
-            list(queryset)
-    except _Captured as captured:
-        sql, params = captured.sql, captured.params
-    else:  # pragma: no cover - the wrapper always raises
-        raise RuntimeError("the page query did not reach the database")
-    viewer_at = tuple(
-        i for i, param in enumerate(params) if type(param) is int and param == _STAND_IN_VIEWER
-    )
-    ids_at = [i for i, param in enumerate(params) if param == [_STAND_IN_IDS]]
-    if len(ids_at) != 1 or (viewer.pk is not None and not viewer_at):
-        raise RuntimeError("the page query lost its id array or its viewer; see _page_statement")
-    statement = _PageStatement(stand_in.inputs(), unmuted, sql, params, viewer_at, ids_at[0])
-    _page_statements.append(statement)
-    return statement
+def page_statement_key(*, unmuted: bool) -> tuple:
+    """The statement cache's key for the page statement (`unmuted`: a list surface)."""
+    return ("tweets.cards.page", unmuted)
 
 
 def tweets_by_ids(*, viewer: Viewer, ids: list[int], unmuted: bool = False) -> dict[int, Tweet]:
@@ -250,10 +159,7 @@ def tweets_by_ids(*, viewer: Viewer, ids: list[int], unmuted: bool = False) -> d
 
     With `unmuted`, only those the viewer's mutes and muted words leave in a list (home).
     """
-    statement = _page_statement(viewer, unmuted=unmuted)
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params_for(viewer, ids))
-        rows = cursor.fetchall()
+    rows = _page_statement(viewer, unmuted=unmuted).run(viewer, ids)
     return {tweet.pk: tweet for tweet in _objects_from_rows(rows)}
 
 

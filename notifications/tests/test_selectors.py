@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Privacy, User
 from accounts.services import user_set_active
 from accounts.tests.factories import user_create
-from notifications import services, statements
+from notifications import services
 from notifications.models import Notification
 from notifications.selectors import (
     GROUP_COUNT_CAP,
@@ -20,6 +20,7 @@ from notifications.selectors import (
 from social.services import block_create, block_delete, privacy_set
 from tweets.services import tweet_set_hidden
 from tweets.tests.factories import post
+from twitterclone import statements
 
 from .helpers import approve, follow, like, mute, mute_word, retweet
 

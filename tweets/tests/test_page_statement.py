@@ -1,10 +1,12 @@
-"""The page query compiled once (tweets.cards._page_statement) against the plain ORM.
+"""The page query compiled once (tweets.cards, through twitterclone.statements) against the ORM.
 
 Every page of keys (home, a user's tweets, search) goes through `tweets_by_ids`, which
 reuses a statement the ORM compiled for an earlier viewer. These tests hold it to two
 promises: it builds the same objects the ORM builds, and a statement is never reused for a
 viewer the rule would treat differently, even after the rule starts reading a new input.
 """
+
+from collections import OrderedDict
 
 import pytest
 
@@ -21,6 +23,7 @@ from tweets import cards, visibility
 from tweets.models import Tweet
 from tweets.services import like_create, retweet_create, tweet_set_hidden
 from tweets.tests.factories import post
+from twitterclone import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +31,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fresh_statements(monkeypatch):
     """Each test compiles its own statements (and a changed rule cannot leak into others)."""
-    monkeypatch.setattr(cards, "_page_statements", [])
+    monkeypatch.setattr(statements, "_statements", OrderedDict())
 
 
 @pytest.fixture
@@ -47,6 +50,16 @@ def world():
     like_create(user=ben, tweet_id=shown.pk)
     tweets = [shown, reply, quote, hidden, Tweet.objects.get(user=ben, original_tweet=shown)]
     return {"ana": ana, "ben": ben, "cy": cy, "ids": [tweet.pk for tweet in tweets]}
+
+
+def _compiled(unmuted: bool | None = None) -> list:
+    """The page statements compiled so far (of one kind of page, or of both)."""
+    kinds = (False, True) if unmuted is None else (unmuted,)
+    return [
+        compiled
+        for kind in kinds
+        for compiled in statements.statements_compiled(cards.page_statement_key(unmuted=kind))
+    ]
 
 
 def _loaded(obj) -> dict:
@@ -96,11 +109,11 @@ def test_one_statement_per_kind_of_viewer_each_with_its_own_id(world, anonymous)
     # A hidden tweet answers to its author only: the reused statement carries each viewer's id.
     assert hidden.pk in cards.tweets_by_ids(viewer=ana, ids=[hidden.pk])
     assert hidden.pk not in cards.tweets_by_ids(viewer=ben, ids=[hidden.pk])
-    assert len(cards._page_statements) == 1
+    assert len(_compiled()) == 1
     cards.tweets_by_ids(viewer=anonymous, ids=[hidden.pk])
     staff = user_create(is_staff=True)
     assert hidden.pk in cards.tweets_by_ids(viewer=staff, ids=[hidden.pk])
-    assert len(cards._page_statements) == 3
+    assert len(_compiled()) == 3
 
 
 def test_blocks_and_follows_are_read_per_request_not_baked_in(world):
@@ -133,7 +146,7 @@ def test_a_new_input_to_the_rule_never_reuses_a_stale_statement(
     monkeypatch.setattr(visibility, "_single_tweet_q", rule)
     monkeypatch.setattr(cards, "_single_tweet_q", rule)
     # A process started with the changed rule: nothing compiled yet (world's posts compiled).
-    monkeypatch.setattr(cards, "_page_statements", [])
+    monkeypatch.setattr(statements, "_statements", OrderedDict())
     boss = user_create(username="boss")
     User.objects.filter(pk=boss.pk).update(is_superuser=True)
     boss.refresh_from_db()
@@ -146,10 +159,10 @@ def test_a_new_input_to_the_rule_never_reuses_a_stale_statement(
     order = [boss, ben] if superuser_first else [ben, boss]
     seen = {viewer.username: sees_hidden(viewer) for viewer in order}
     assert seen == {"boss": True, "ben": False}
-    assert len(cards._page_statements) == 2
+    assert len(_compiled()) == 2
     assert all(
         ("is_superuser", False) in s.inputs or ("is_superuser", True) in s.inputs
-        for s in cards._page_statements
+        for s in _compiled()
     )
 
 
@@ -163,7 +176,7 @@ def test_a_rule_that_calls_a_viewer_method_is_refused(world, monkeypatch):
         return original(viewer=viewer, prefix=prefix)
 
     monkeypatch.setattr(visibility, "_single_tweet_q", rule)
-    monkeypatch.setattr(cards, "_page_statements", [])
+    monkeypatch.setattr(statements, "_statements", OrderedDict())
     with pytest.raises(TypeError, match="has_perm"):
         cards.tweets_by_ids(viewer=world["ben"], ids=world["ids"])
 
@@ -201,7 +214,7 @@ def test_the_unmuted_statement_is_never_reused_for_a_page_that_keeps_mutes(world
     order = [True, False] if unmuted_first else [False, True]
     seen = {unmuted: listed(unmuted) for unmuted in order}
     assert seen == {True: False, False: True}
-    assert sorted(s.unmuted for s in cards._page_statements) == [False, True]
+    assert [len(_compiled(unmuted)) for unmuted in (False, True)] == [1, 1]
     # Mutes are read per request, like blocks: another viewer reuses the statement.
     assert shown in cards.tweets_by_ids(viewer=ana, ids=[shown], unmuted=True)
-    assert len(cards._page_statements) == 2
+    assert len(_compiled()) == 2

@@ -1,16 +1,20 @@
-"""Notification statements compiled once per shape and kind of viewer, then run many times.
+"""Statements the ORM compiles once per shape and kind of viewer, then run many times.
 
-The read rule (notification_visible_q) is three copies of the visibility rule, the mutes and
-the policy: Django spends about 20 ms of CPU compiling it, against a few ms to run it, and
-the unread count runs on every signed-in page. As tweets.cards does for the page statement,
-the ORM compiles each statement once for a stand-in viewer whose id is a sentinel parameter;
-the statement is captured through `connection.execute_wrapper` (Django's documented
-instrumentation hook) before it runs, and each request runs it with the real values.
+The visibility rule is a large Q tree: Django spends several ms of CPU compiling a query that
+applies it (about 20 ms for the notifications' rule), against a ms or two to run it. The hot
+reads (tweets.cards' page statement under every home, user and tweet page; the notifications
+list and the unread count on every signed-in page) have the ORM compile their query once for
+a stand-in viewer whose id is a sentinel parameter, capture the statement through
+`connection.execute_wrapper` (Django's documented "Database instrumentation" hook; the
+wrapper raises instead of executing, as the docs' blocker example does) and run it per
+request with the real values. Only the per-request compile goes away: the rule is still
+written once, in the ORM, and the rows are turned into objects with public API.
 
-The cache key is the statement's shape (the caller's key: types, cursor or not, limit) and
-whatever the rule read of the viewer while it was compiled: the stand-in records every
-attribute read and refuses method calls, so a rule that starts reading a new input keys on it
-by itself.
+The cache key is the statement's shape (the caller's key) and whatever the rule read of the
+viewer while it was compiled: the stand-in records every attribute read (an id only as "has
+one") and refuses method calls, whose answer could depend on anything, so a rule that starts
+reading a new input keys on it by itself (tweets/tests/test_page_statement.py changes the
+rule and checks that no statement is reused across the new input).
 """
 
 from collections import OrderedDict
@@ -20,7 +24,8 @@ from dataclasses import dataclass
 from django.db import connection
 
 _STAND_IN_VIEWER = -8_000_000_000_000_011
-# Other values a statement takes per run (a cursor's id, an array of ids) stand in as these.
+# Other values a statement takes per run (a cursor's id, an array of ids) stand in as these:
+# a value the ORM would bind as one parameter, or as a one-element array (`Value([sentinel])`).
 SENTINELS = (-8_000_000_000_000_012, -8_000_000_000_000_013)
 _ID_ATTRIBUTES = ("pk", "id")
 
@@ -38,7 +43,7 @@ class _StandIn:
             self._read["pk"] = value is None
             return None if value is None else _STAND_IN_VIEWER
         if callable(value):
-            raise TypeError(f"the read rule may read plain viewer attributes, not {name}()")
+            raise TypeError(f"the visibility rule may read plain viewer attributes, not {name}()")
         self._read[name] = value
         return value
 
@@ -117,7 +122,16 @@ def statement(key: tuple, viewer, build: Callable) -> Statement:
         compiled = Statement(stand_in.inputs(), captured.sql, captured.params)
     else:  # pragma: no cover - the wrapper always raises
         raise RuntimeError("the statement did not reach the database")
+    if viewer.pk is not None and not any(
+        _replaced(param, {_STAND_IN_VIEWER: True}) is True for param in compiled.params
+    ):
+        raise RuntimeError(f"the statement {key!r} lost its viewer id; see twitterclone.statements")
     _statements.setdefault(key, []).append(compiled)
     while len(_statements) > MAX_SHAPES:
         _statements.popitem(last=False)
     return compiled
+
+
+def statements_compiled(key: tuple) -> list[Statement]:
+    """Return the statements compiled so far under `key` (one per kind of viewer)."""
+    return list(_statements.get(key, ()))
