@@ -10,6 +10,11 @@ urlpatterns = [
     path("@<str:username>/following", views.following, name="following"),
     path("follow-requests", views.follow_requests, name="follow_requests"),
     path("settings/blocks", views.blocks, name="blocks"),
+    path(
+        "suggestions/<str:username>/dismiss",
+        views.suggestion_dismiss_view,
+        name="suggestion_dismiss",
+    ),
     path("settings/mutes", views.mutes, name="mutes"),
     path("settings/muted-words", views.muted_words, name="muted_words"),
     path("settings/muted-words/<int:pk>/delete", views.muted_word_delete, name="muted_word_delete"),

@@ -32,6 +32,7 @@ from .selectors import (
     user_get_profile,
     user_get_visible,
 )
+from .suggestions import suggestion_dismiss
 
 UNBLOCKED = "You unblocked @{username}."
 MUTED = "You muted @{username}. Its tweets no longer show in your timeline, search or explore."
@@ -239,3 +240,18 @@ def follow_request_decide(request, username: str, decision: str):
     if is_htmx(request):
         return vary_on_htmx(HttpResponse(""))  # the row is swapped out
     return vary_on_htmx(redirect("follow_requests"))
+
+
+# The aside's "Who to follow" box (social.templatetags.social_ui) on every page.
+@login_required
+@require_POST
+@limited("write")
+def suggestion_dismiss_view(request, username: str):
+    """Never suggest `username` again; htmx gets an empty body that removes the row."""
+    try:
+        suggestion_dismiss(user=request.user, username=username)
+    except User.DoesNotExist:
+        raise Http404("No such account.") from None
+    if is_htmx(request):
+        return vary_on_htmx(HttpResponse(""))
+    return vary_on_htmx(redirect(safe_next(request)))

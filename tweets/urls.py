@@ -10,11 +10,6 @@ urlpatterns = [
     path("tweets/<int:pk>/retweet", views.retweet, name="retweet"),
     path("tweets/<int:pk>/bookmark", views.bookmark, name="bookmark"),
     path("bookmarks", views.bookmarks, name="bookmarks"),
-    path(
-        "suggestions/<str:username>/dismiss",
-        views.suggestion_dismiss_view,
-        name="suggestion_dismiss",
-    ),
     path("tweets/<int:pk>/delete", views.delete, name="tweet_delete"),
     path("tweets/<int:pk>/report", views.report, name="tweet_report"),
 ]

@@ -12,8 +12,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
-from social.suggestions import suggestion_dismiss
 from timelines.selectors import timeline_home
 from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import (
@@ -239,19 +237,3 @@ def report(request, pk: int):
             messages.success(request, text)
             return redirect(safe_next(request))
     return _detail(request, pk, report_form=form)
-
-
-# The aside's "Who to follow" box is on every page, so its dismiss button lives with the
-# pages that show it (the box itself is social.templatetags.social_ui).
-@login_required
-@require_POST
-@limited("write")
-def suggestion_dismiss_view(request, username: str):
-    """Never suggest `username` again; htmx gets an empty body that removes the row."""
-    try:
-        suggestion_dismiss(user=request.user, username=username)
-    except User.DoesNotExist:
-        raise Http404("No such account.") from None
-    if is_htmx(request):
-        return vary_on_htmx(HttpResponse(""))
-    return vary_on_htmx(redirect(safe_next(request)))
