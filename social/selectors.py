@@ -83,8 +83,12 @@ def _content_open_q(*, viewer: Viewer, prefix: str) -> Q:
     condition = Q(**{f"{prefix}privacy": Privacy.PUBLIC})
     if viewer.is_authenticated:
         condition |= Q(**{f"{prefix}pk": viewer.pk})
+        # "Does the viewer follow this author" from the viewer's side (user_follows, primary key
+        # (follower_id, following_id)): a probe per row, and when the planner hashes the
+        # subquery for a long list it reads the viewer's own follows, an index range, instead
+        # of every user_followers row (10 M at 100k users; docs/performance.md).
         condition |= Exists(
-            UserFollowers.objects.filter(user_id=OuterRef(f"{prefix}pk"), follower_id=viewer.pk)
+            UserFollows.objects.filter(follower_id=viewer.pk, following_id=OuterRef(f"{prefix}pk"))
         )
     return condition
 
