@@ -75,22 +75,27 @@ def notifications_for_tweet(*, tweet_id: int) -> int:
     Return how many rows were written. The replied-to author gets `reply` and the quoted
     author `quote`, not also `mention`; nobody is notified about their own tweet.
     """
-    row = _locked_one(
-        f"SELECT user_id, created_at, content, mentions, original_tweet_id, reply_to_tweet_id "
-        f"FROM {Tweet._meta.db_table} WHERE id = %s FOR KEY SHARE",
-        [tweet_id],
-    )
-    if row is None:
+    # The services' lock order (tweets/services.py): an original before the tweets hanging
+    # off it. So read the tweet first without a lock to learn its original, lock that, then
+    # the tweet itself (a deletion of the original locks it, then its retweets: same order).
+    columns = "user_id, created_at, content, mentions, original_tweet_id, reply_to_tweet_id"
+    table = Tweet._meta.db_table
+    peek = _locked_one(f"SELECT original_tweet_id, content FROM {table} WHERE id = %s", [tweet_id])
+    if peek is None:
         return 0
-    author_id, at, content, mentions, original_id, reply_to_id = row
-    if original_id is not None and content == "":
+    original = None
+    if peek[0] is not None and peek[1] == "":
         # A plain retweet: the notification is about the original, which must still exist.
         original = _locked_one(
-            f"SELECT user_id FROM {Tweet._meta.db_table} WHERE id = %s FOR KEY SHARE",
-            [original_id],
+            f"SELECT user_id FROM {table} WHERE id = %s FOR KEY SHARE", [peek[0]]
         )
         if original is None:
             return 0
+    row = _locked_one(f"SELECT {columns} FROM {table} WHERE id = %s FOR KEY SHARE", [tweet_id])
+    if row is None:
+        return 0
+    author_id, at, _content, mentions, original_id, reply_to_id = row
+    if original is not None:
         return _insert(
             [
                 _row(
@@ -134,17 +139,20 @@ def notifications_for_tweet(*, tweet_id: int) -> int:
 @transaction.atomic
 def notification_for_like(*, user_id: int, tweet_id: int) -> int:
     """Tell the author of `tweet_id` that `user_id` liked it, if the like still exists."""
-    row = _locked_one(
-        f"SELECT t.user_id, l.created_at FROM {Like._meta.db_table} l "
-        f"JOIN {Tweet._meta.db_table} t ON t.id = l.tweet_id "
-        "WHERE l.user_id = %s AND l.tweet_id = %s FOR KEY SHARE OF l, t",
+    # The tweet before its like, as every write orders them (tweets/services.py): locking both
+    # in one statement took them in the join's order and deadlocked with a deletion.
+    author = _locked_one(
+        f"SELECT user_id FROM {Tweet._meta.db_table} WHERE id = %s FOR KEY SHARE", [tweet_id]
+    )
+    like = author and _locked_one(
+        f"SELECT created_at FROM {Like._meta.db_table} "
+        "WHERE user_id = %s AND tweet_id = %s FOR KEY SHARE",
         [user_id, tweet_id],
     )
-    if row is None:
+    if not like:
         return 0
-    author_id, at = row
     return _insert(
-        [_row(T.LIKE, recipient_id=author_id, actor_id=user_id, tweet_id=tweet_id, at=at)]
+        [_row(T.LIKE, recipient_id=author[0], actor_id=user_id, tweet_id=tweet_id, at=like[0])]
     )
 
 

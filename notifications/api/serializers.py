@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import AuthorSerializer
 from notifications.models import NotificationType
+from social.api.serializers import ACCESS_CHOICES
 from social.selectors import ProfileAccess
 from tweets.api.serializers import TweetSerializer
 from twitterclone.api import PageSerializer
@@ -16,9 +17,8 @@ ACTOR_MINIMAL_FIELDS = ("id", "username", "privacy", "access")
 class ActorSerializer(AuthorSerializer):
     """Who did it: a user card, or only the handle for a private account (access minimal)."""
 
-    access = serializers.ChoiceField(
-        choices=[ProfileAccess.FULL, ProfileAccess.CARD, ProfileAccess.MINIMAL], read_only=True
-    )
+    # The people lists' choices, labels included: one enum in the OpenAPI schema.
+    access = serializers.ChoiceField(choices=ACCESS_CHOICES, read_only=True)
 
     class Meta(AuthorSerializer.Meta):
         fields = [*AuthorSerializer.Meta.fields, "privacy", "access"]
