@@ -5,8 +5,9 @@ share it without importing each other: it depends only on social's rule. tweets.
 re-exports `tweet_visible_q`, its public name.
 """
 
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q
-from django.db.models.functions import Now
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import BooleanField, F, Func, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Now
 
 from accounts.models import Privacy
 from social.models import MutedWord
@@ -56,13 +57,21 @@ class _MatchesPattern(Func):
     output_field = BooleanField()
 
 
-def _words_muted_q(*, viewer: Viewer, content: str) -> Exists:
-    """Match rows whose `content` holds one of `viewer`'s muted words that has not expired."""
-    return Exists(
+def _words_muted_q(*, viewer: Viewer, content: str) -> Coalesce:
+    """Match rows whose `content` holds one of `viewer`'s muted words that has not expired.
+
+    The viewer's patterns are joined into one alternation by a subquery that does not depend
+    on the row (an InitPlan: read once per statement), so each row costs one regular-expression
+    match instead of a probe of muted_words and a match per word. No words: NULL, no match.
+    """
+    patterns = (
         MutedWord.objects.filter(user_id=viewer.pk)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=Now()))
-        .filter(_MatchesPattern(OuterRef(content), F("pattern")))
+        .values("user_id")
+        .annotate(alternation=StringAgg("pattern", delimiter="|"))
+        .values("alternation")
     )
+    return Coalesce(_MatchesPattern(F(content), Subquery(patterns)), Value(False))
 
 
 def tweet_unmuted_q(*, viewer: Viewer, prefix: str = "") -> Q:
