@@ -23,7 +23,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -39,6 +38,7 @@ from social.selectors import ProfileAccess, content_visible_q, unmuted_q, user_v
 from tweets.cards import tweets_by_ids
 from tweets.models import Tweet
 from tweets.visibility import tweet_unmuted_q
+from twitterclone.expressions import EqualsAny
 from twitterclone.pagination import Page, cursor_decode, cursor_encode, limit_clean
 from twitterclone.statements import SENTINELS, statement
 
@@ -304,20 +304,12 @@ def _group_heads(viewer: User, shape: tuple, *, types, before_id, limit: int) ->
     return groups
 
 
-class _IdAmong(Func):
-    """`id = ANY(array)`: one parameter for any number of ids."""
-
-    template = "(%(expressions)s))"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
-
-
 def _actors(viewer: User, ids: list[int]) -> dict[int, User]:
     """Return the actors shown by a page of groups, each with `.access` for the recipient."""
 
     def build(stand_in) -> list:
         among = Value([IDS], output_field=ArrayField(BigIntegerField()))
-        users = User.objects.filter(_IdAmong(F("pk"), among)).annotate(
+        users = User.objects.filter(EqualsAny(F("pk"), among)).annotate(
             access=_actor_access(viewer=stand_in, prefix="")
         )
         return list(users.values_list(*_ACTOR_FIELDS, "access"))

@@ -17,7 +17,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
-    BooleanField,
     Count,
     DateTimeField,
     ExpressionWrapper,
@@ -37,6 +36,7 @@ from social.selectors import Viewer, unmuted_q, user_listed_q
 from tweets.cards import tweet_cards
 from tweets.models import PLAIN_RETWEET, Tweet
 from tweets.selectors import tweet_own_visible_q, tweet_unmuted_q
+from twitterclone.expressions import EqualsAny
 from twitterclone.pagination import CURSOR_INVALID, Page, cursor_decode, keyset_page, limit_clean
 
 Key = tuple[datetime, int]
@@ -137,19 +137,6 @@ def tweet_search_q(*, query: str) -> Q:
     return Q(content_vector=SearchQuery(query, config="english", search_type="websearch"))
 
 
-class _IdAmong(Func):
-    """`id = ANY(ARRAY(subquery))`: the subquery runs once, as an InitPlan, before the joins.
-
-    As `id IN (subquery)` the planner costed the page's joins with the windows' (large, rarely
-    spent) cost included, and at that size it found a nested loop over all 100,000 users as
-    good as a primary-key lookup (paths within 1 % are equal): 440 ms instead of 90.
-    """
-
-    template = "(%(expressions)s))"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
-
-
 def tweets_search_newest(
     *, queryset: QuerySet, query: str, count: int, before: Key | None = None
 ) -> Func:
@@ -194,7 +181,11 @@ def tweets_search_newest(
     ]
     branches = [branch[:count] for branch in branches]
     newest = branches[0].union(*branches[1:], all=True)[:count]
-    return _IdAmong(F("pk"), ArraySubquery(newest))
+    # `id = ANY(ARRAY(subquery))`: the subquery runs once, as an InitPlan, before the joins.
+    # As `id IN (subquery)` the planner costed the page's joins with the windows' (large,
+    # rarely spent) cost included, and at that size it found a nested loop over all 100,000
+    # users as good as a primary-key lookup (paths within 1 % are equal): 440 ms instead of 90.
+    return EqualsAny(F("pk"), ArraySubquery(newest))
 
 
 def tweets_search(

@@ -26,6 +26,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 
 from accounts.models import User
 from social.selectors import Viewer, user_visible_q
+from twitterclone.expressions import EqualsAny
 from twitterclone.statements import SENTINELS, Statement, statement
 
 from .models import PLAIN_RETWEET, Bookmark, Like, Tweet
@@ -44,14 +45,6 @@ _UNSHOWN = (
     "following_count",
     "tweets_count",
 )
-
-
-class _IdInArray(Func):
-    """`id = ANY(array)`: a row whose id is in an array column (mentions hold user ids)."""
-
-    template = "(%(expressions)s))"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
 
 
 def tweet_cards(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
@@ -82,7 +75,7 @@ def tweet_cards(queryset: QuerySet, *, viewer: Viewer) -> QuerySet:
         OuterRef("mentions"), OuterRef("original_tweet__mentions"), function="array_cat"
     )
     mentioned = User.objects.filter(
-        _IdInArray(F("pk"), mentions), user_visible_q(viewer=viewer)
+        EqualsAny(F("pk"), mentions), user_visible_q(viewer=viewer)
     ).order_by("pk")
     # One subquery, "id:username" per account (usernames never hold a colon): half the work
     # of an array of ids beside an array of names, on every row of every page.
@@ -140,7 +133,7 @@ def _page_columns() -> list[str]:
 def _page_statement(viewer: Viewer, *, unmuted: bool = False) -> Statement:
     def build(stand_in) -> None:
         ids = Value([_IDS], output_field=ArrayField(BigIntegerField()))
-        queryset = Tweet.objects.filter(_IdInArray(F("pk"), ids)).visible_to(stand_in)
+        queryset = Tweet.objects.filter(EqualsAny(F("pk"), ids)).visible_to(stand_in)
         if unmuted:
             # In the statement, not after it: a page short of muted tweets fetches more keys.
             queryset = queryset.filter(tweet_unmuted_q(viewer=stand_in))
