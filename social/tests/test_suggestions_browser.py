@@ -6,7 +6,7 @@ Uses the browser suite's chromium settings (twitterclone/tests/browser/conftest.
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import PASSWORD, user_create
+from accounts.tests.factories import user_create
 from social.models import SuggestionDismissal, UserFollows
 from social.services import follow_create
 from tweets.models import Bookmark
@@ -15,17 +15,14 @@ from twitterclone.tests.browser.conftest import (  # noqa: F401 (fixtures)
     artifacts_dir,
     browser_type_launch_args,
 )
+from twitterclone.tests.browser.test_flows import log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def _log_in(page, live_server, username: str) -> None:
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in(page, live_server, username)
 
 
 def test_follow_and_dismiss_from_the_box_on_someone_elses_profile(page, live_server):
