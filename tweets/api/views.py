@@ -18,6 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from media import services as media_services
 from social.selectors import user_get_visible
 from timelines.selectors import timeline_home
 from tweets import selectors, services
@@ -122,6 +123,16 @@ class TweetCreateApi(APIView):
         reply_to_id = IdField(required=False, allow_null=True)
         quote_of_id = IdField(required=False, allow_null=True)
         media_urls = MediaUrlsField(required=False)
+        media_ids = serializers.ListField(
+            child=IdField(),
+            required=False,
+            max_length=MAX_MEDIA_URLS,
+            error_messages={"max_length": media_services.MEDIA_TOO_MANY},
+            help_text="Ids of the caller's own unattached uploads (POST /uploads), at most 4.",
+        )
+        sensitive = serializers.BooleanField(
+            required=False, default=False, help_text="Blur the images behind a click."
+        )
 
     @extend_schema(
         operation_id="tweets_create",
