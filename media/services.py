@@ -29,11 +29,11 @@ MEDIA_UNAVAILABLE = "Attach only your own uploads that are not posted or used ye
 IMAGE_UNAVAILABLE = "Use one of your own uploads that is not posted or used yet."
 
 
-def _alt_text_clean(alt_text: str) -> str:
-    reject_nul_bytes(alt_text=alt_text)
+def _alt_text_clean(alt_text: str, *, field: str = "alt_text") -> str:
+    reject_nul_bytes(**{field: alt_text})
     alt_text = alt_text.replace("\r\n", "\n").strip()
     if len(alt_text) > MAX_ALT_TEXT_LENGTH:
-        raise ValidationError({"alt_text": [ALT_TEXT_TOO_LONG]})
+        raise ValidationError({field: [ALT_TEXT_TOO_LONG]})
     return alt_text
 
 
@@ -43,9 +43,11 @@ def _queue_files_delete(names: list[str]) -> None:
         transaction.on_commit(partial(tasks.media_files_delete.enqueue, names))
 
 
-def upload_process(*, file, alt_text: str = "", field: str = "file") -> processing.Processed:
+def upload_process(
+    *, file, alt_text: str = "", field: str = "file", alt_field: str = "alt_text"
+) -> processing.Processed:
     """Check and process an uploaded file without storing anything; errors under `field`."""
-    _alt_text_clean(alt_text)
+    _alt_text_clean(alt_text, field=alt_field)
     if file is None:
         raise ValidationError({field: [FILE_REQUIRED]})
     if file.size > settings.MEDIA_MAX_UPLOAD_BYTES:
@@ -229,3 +231,18 @@ def profile_image_set(*, user: User, upload_id: int | None, use: str) -> User:
     if use == Use.AVATAR:
         return user_images_set(user=user, avatar_file=name)
     return user_images_set(user=user, header_file=name)
+
+
+def profile_image_upload(*, user: User, file, use: str) -> User:
+    """Upload `file` and make it the avatar or header at once (the settings page's form)."""
+    field = {Use.AVATAR: "avatar", Use.HEADER: "header"}[use]
+    processed = upload_process(file=file, field=field)
+    upload = None
+    try:
+        with transaction.atomic():
+            upload = upload_store(owner=user, processed=processed)
+            return profile_image_set(user=user, upload_id=upload.pk, use=use)
+    except BaseException:
+        if upload is not None:
+            storage.files_delete(names=upload.names())
+        raise

@@ -56,7 +56,15 @@ PLANNER_SETTINGS = "SELECT set_config('jit', 'off', true)"
 GROUP_COUNT_CAP = 100
 GROUP_ACTORS_SHOWN = 3
 # What a user card shows of an actor.
-_ACTOR_FIELDS = ("id", "username", "display_name", "verified", "profile_image_url", "privacy")
+_ACTOR_FIELDS = (
+    "id",
+    "username",
+    "display_name",
+    "verified",
+    "profile_image_url",
+    "avatar_file",
+    "privacy",
+)
 
 BEFORE, IDS = SENTINELS
 
