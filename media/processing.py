@@ -99,12 +99,13 @@ def _gif_frames(image: Image.Image) -> int:
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:
-    """Return `image` shrunk so its long side is at most `side` (never enlarged)."""
+    """Return `image` shrunk so its long side is at most `side` (itself when it fits)."""
     if max(image.size) <= side:
-        return image.copy()
-    copy = image.copy()
-    copy.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return copy
+        return image
+    width, height = image.size
+    scale = side / max(width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -113,13 +114,18 @@ def _has_alpha(image: Image.Image) -> bool:
 
 def _normalise(image: Image.Image) -> Image.Image:
     """Return pixels only, in RGB or RGBA: no palette tricks, CMYK, 16-bit or info."""
-    clean = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    mode = "RGBA" if _has_alpha(image) else "RGB"
+    clean = image if image.mode == mode else image.convert(mode)
     clean.info = {}
     return clean
 
 
-def _encode(image: Image.Image, *, lossless_alpha: bool = False) -> Rendition:
-    """Encode a still: JPEG when opaque, else PNG (`lossless_alpha`) or WebP."""
+def _encode(image: Image.Image, *, lossless_alpha: bool = False, large: bool = False) -> Rendition:
+    """Encode a still: JPEG when opaque, else PNG (`lossless_alpha`) or WebP.
+
+    A `large` JPEG is baseline without Huffman optimisation: progressive or optimised, libjpeg
+    keeps every coefficient of the image in memory (about 70 MB more for 12 megapixels).
+    """
     out = io.BytesIO()
     image.info = {}
     if image.mode == "RGBA":
@@ -130,7 +136,8 @@ def _encode(image: Image.Image, *, lossless_alpha: bool = False) -> Rendition:
             image.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
             extension = ".webp"
     else:
-        image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+        options = {} if large else {"optimize": True, "progressive": True}
+        image.save(out, "JPEG", quality=JPEG_QUALITY, **options)
         extension = ".jpg"
     return Rendition(out.getvalue(), extension, *image.size)
 
@@ -147,13 +154,18 @@ def _blurhash(thumb: Image.Image) -> str:
     return blurhash.encode(rows, *BLURHASH_COMPONENTS)
 
 
+def _oriented(image: Image.Image) -> bool:
+    """Tell whether the EXIF orientation asks for a turn (otherwise no copy is made)."""
+    return image.getexif().get(0x0112, 1) not in (1, None)
+
+
 def _decode_still(image: Image.Image) -> Image.Image:
     if image.format == "JPEG":
         # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that is still >= the original's cap.
         image.draft("RGB", (ORIGINAL_SIDE, ORIGINAL_SIDE))
     try:
         image.load()
-        oriented = ImageOps.exif_transpose(image)
+        oriented = ImageOps.exif_transpose(image) if _oriented(image) else image
     except Image.DecompressionBombError:
         raise ImageRejected(TOO_MANY_PIXELS) from None
     except (OSError, ValueError, SyntaxError, EOFError):
@@ -168,7 +180,7 @@ def _process_still(image: Image.Image) -> Processed:
     thumb = _fit(preview, THUMB_SIDE)
     return Processed(
         kind="image",
-        original=_encode(original, lossless_alpha=True),
+        original=_encode(original, lossless_alpha=True, large=True),
         preview=_encode(preview),
         thumb=_encode(thumb),
         blurhash=_blurhash(thumb),
