@@ -26,12 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings.local")
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
 
-def photo(size: tuple[int, int], seed: int = 1) -> Image.Image:
+def photo(size: tuple[int, int]) -> Image.Image:
     """Return a photo-like image: smooth gradients with sensor-like noise."""
-    width, height = size
     gradient = Image.linear_gradient("L").resize(size)
     radial = Image.radial_gradient("L").resize(size)
     noise = Image.effect_noise(size, 60)
