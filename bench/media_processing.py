@@ -12,6 +12,7 @@ No database is needed.
 """
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -143,6 +144,23 @@ def main() -> None:
             f"{name:10} {len(data) / 1e6:5.1f} MB {size[0]}x{size[1]}: "
             f"p50 {row['p50_ms']:.0f} ms, p99 {row['p99_ms']:.0f} ms, "
             f"blurhash {row['blurhash_p50_ms']:.1f} ms, peak +{row['peak_rss_added_mib']} MiB RSS"
+        )
+    # The refusals: a 2.5 G-pixel PNG of a few hundred KB and a GIF of 10,000 frames.
+    from media.tests.images import animated_gif, declared_bomb
+
+    for name, data in (
+        ("bomb_50000px", declared_bomb()),
+        ("gif_10000_frames", animated_gif(10_000)),
+    ):
+        timings = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            with contextlib.suppress(processing.ImageRejected):
+                processing.image_process(data)
+            timings.append((time.perf_counter() - started) * 1000)
+        results[name] = {"input_bytes": len(data), "p50_ms": statistics.median(timings)}
+        print(
+            f"{name:16} {len(data) / 1e3:6.0f} KB refused: p50 {statistics.median(timings):.1f} ms"
         )
     print(f"cpus {results['cpus']}, load {results['load']}")
     if args.json:

@@ -25,6 +25,7 @@ ALT_TEXT_FROZEN = "Alt text cannot change once the image is posted."
 FILE_REQUIRED = "Choose an image to upload."
 MEDIA_TOO_MANY = f"Attach at most {MAX_MEDIA_PER_TWEET} images."
 MEDIA_REPEATED = "Attach each image once."
+MEDIA_ID_INVALID = "Media ids are the ids of your uploads (POST /uploads)."
 MEDIA_UNAVAILABLE = "Attach only your own uploads that are not posted or used yet."
 IMAGE_UNAVAILABLE = "Use one of your own uploads that is not posted or used yet."
 

@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from media import services
+from media import selectors, services
 from media.models import MAX_ALT_TEXT_LENGTH
 from twitterclone.api import (
     BAD_REQUEST,
@@ -71,7 +71,7 @@ class UploadDetailApi(APIView):
     throttle_classes = [WriteThrottle]
 
     class InputSerializer(serializers.Serializer):
-        alt_text = _alt_text_field()
+        alt_text = _alt_text_field(required=False)
 
     @extend_schema(
         operation_id="uploads_partial_update",
@@ -89,7 +89,10 @@ class UploadDetailApi(APIView):
     def patch(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        upload = services.upload_alt_text_set(
-            owner=request.user, upload_id=pk, alt_text=data.validated_data["alt_text"]
-        )
+        if "alt_text" not in data.validated_data:  # absent fields stay as they are
+            upload = selectors.upload_get_own(owner=request.user, upload_id=pk)
+        else:
+            upload = services.upload_alt_text_set(
+                owner=request.user, upload_id=pk, alt_text=data.validated_data["alt_text"]
+            )
         return Response(media_item(request, upload.as_media()))

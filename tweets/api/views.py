@@ -32,6 +32,7 @@ from twitterclone.api import (
     ErrorSerializer,
     PageParams,
     PostThrottle,
+    StrictBooleanField,
     TextField,
     WriteThrottle,
     page_next_url,
@@ -97,6 +98,22 @@ class MediaUrlsField(serializers.ListField):
             raise ValidationError([services.MEDIA_URL_INVALID]) from None
 
 
+class MediaIdsField(serializers.ListField):
+    """Up to four upload ids; any bad item is one flat message, not {"0": [...]}."""
+
+    child = IdField()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"max_length": media_services.MEDIA_TOO_MANY})
+        super().__init__(max_length=media_services.MAX_MEDIA_PER_TWEET, **kwargs)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except ValidationError:
+            raise ValidationError([media_services.MEDIA_ID_INVALID]) from None
+
+
 def _tweet_response(request, tweet, *, status_code=status.HTTP_200_OK) -> Response:
     return Response(
         TweetSerializer(tweet, context=tweet_context(request, [tweet])).data, status=status_code
@@ -123,14 +140,11 @@ class TweetCreateApi(APIView):
         reply_to_id = IdField(required=False, allow_null=True)
         quote_of_id = IdField(required=False, allow_null=True)
         media_urls = MediaUrlsField(required=False)
-        media_ids = serializers.ListField(
-            child=IdField(),
+        media_ids = MediaIdsField(
             required=False,
-            max_length=MAX_MEDIA_URLS,
-            error_messages={"max_length": media_services.MEDIA_TOO_MANY},
             help_text="Ids of the caller's own unattached uploads (POST /uploads), at most 4.",
         )
-        sensitive = serializers.BooleanField(
+        sensitive = StrictBooleanField(
             required=False, default=False, help_text="Blur the images behind a click."
         )
 

@@ -266,6 +266,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files from the sidecar package (static files), so the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Two fields named "type": an image's (media.api.serializers) and a notification's.
+    "ENUM_NAME_OVERRIDES": {
+        "MediaTypeEnum": "media.models.Kind",
+        "TypeEnum": "notifications.models.NotificationType",
+    },
 }
 # Bodies larger than this are refused with 400 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
