@@ -161,8 +161,11 @@ def _oriented(image: Image.Image) -> bool:
 
 def _decode_still(image: Image.Image) -> Image.Image:
     if image.format == "JPEG":
-        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that is still >= the original's cap.
-        image.draft("RGB", (ORIGINAL_SIDE, ORIGINAL_SIDE))
+        # libjpeg decodes at 1/2 (1/4, 1/8) scale when that still covers the capped size:
+        # a 9,000 x 5,000 photo is decoded at 4,500 x 2,500, never at 45 megapixels.
+        width, height = image.size
+        scale = min(1.0, ORIGINAL_SIDE / max(width, height))
+        image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
     try:
         image.load()
         oriented = ImageOps.exif_transpose(image) if _oriented(image) else image

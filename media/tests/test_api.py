@@ -393,3 +393,14 @@ def test_the_url_avatar_keeps_working(client, alice):
     )
     assert response.json()["profile_image_url"] == "https://example.com/a.png"
     assert response.json()["header_image_url"] == ""
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_scale_and_capped(client, media_root):
+    body = post_file(client, jpeg((9000, 5000))).json()
+    assert (body["width"], body["height"]) == (4096, 2276)
+
+
+def test_patch_without_alt_text_changes_nothing(client, media_root):
+    upload_id = post_file(client, jpeg(), alt_text="kept").json()["id"]
+    response = client.patch(f"{API}/uploads/{upload_id}", {}, format="json")
+    assert response.status_code == 200 and response.json()["alt_text"] == "kept"
