@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Privacy
+from accounts.services import user_set_active
 from accounts.tests.factories import user_create
 from media import processing, services
 from media.models import Upload
@@ -123,6 +124,15 @@ def test_protected_and_hidden_tweets_media_are_not_linked(client, media_root):
     client.force_login(stranger)
     page = client.get(reverse("profile", args=[public.username])).content.decode()
     assert hidden.media[0]["preview"] not in page and hidden.media[0]["file"] not in page
+
+    suspended = user_create()
+    client.force_login(suspended)
+    compose(client, "suspended pictures #shown", image_1=upload(jpeg()))
+    shown = Tweet.objects.get(user=suspended).media[0]["preview"]
+    client.force_login(stranger)
+    assert shown in client.get(reverse("hashtag", args=["shown"])).content.decode()
+    user_set_active(user=suspended, active=False)
+    assert shown not in client.get(reverse("hashtag", args=["shown"])).content.decode()
 
 
 def test_settings_upload_an_avatar_shown_on_tweet_cards(client, media_root):
