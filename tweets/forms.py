@@ -1,6 +1,5 @@
 from django import forms
 
-from media.models import MAX_ALT_TEXT_LENGTH
 from media.services import MAX_MEDIA_PER_TWEET
 
 from .models import MAX_CONTENT_LENGTH
@@ -10,7 +9,7 @@ IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
 
 
 class TweetForm(forms.Form):
-    """Compose box: the text, an optional image URL, and what it answers or quotes.
+    """Compose box: the text, an optional image URL, images, and what it answers or quotes.
 
     The service checks every rule (length, blank, media, reply and quote targets); the form
     only parses. No maxlength attribute: browsers count UTF-16 units and line breaks as two,
@@ -53,7 +52,8 @@ class TweetForm(forms.Form):
                 label=f"Description of image {slot} (alt text)",
                 required=False,
                 strip=False,
-                widget=forms.Textarea(attrs={"rows": 2, "data-maxlength": MAX_ALT_TEXT_LENGTH}),
+                # No maxlength, as for the text above; the service says 1,500 characters.
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
 
     def image_slots(self) -> list[tuple]:
