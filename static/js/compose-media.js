@@ -27,9 +27,8 @@
     var status = document.createElement("p");
     status.className = "media-status";
     status.setAttribute("role", "status");
-    box.insertBefore(status, box.firstChild.nextSibling);
-    box.insertBefore(pick, status);
-    box.insertBefore(picker, pick);
+    // After the legend, which must stay the fieldset's first element to render as its caption.
+    box.querySelector("legend").after(picker, pick, status);
 
     function input(slot) { return slot.querySelector("input[type=file]"); }
     function free() { return slots.filter(function (slot) { return !input(slot).files.length; }); }

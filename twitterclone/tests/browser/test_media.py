@@ -15,6 +15,13 @@ from .test_flows import log_in, tweet_card
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# Every image the selector finds has finished loading (successfully: a broken one has width 0).
+LOADED = """selector => {
+  const images = [...document.querySelectorAll(selector)];
+  return images.length > 0 && images.every(img => img.complete && img.naturalWidth > 0);
+}"""
+
+
 def _file(name: str, data: bytes, mime: str) -> dict:
     return {"name": name, "mimeType": mime, "buffer": data}
 
@@ -37,6 +44,7 @@ def test_attach_two_images_with_alt_text_and_see_them(page, live_server, artifac
     expect(page.locator(".media-preview img")).to_have_count(2)
     page.get_by_label("Description of image 1 (alt text)").fill("A yellow sun over blue")
     page.get_by_label("Description of image 2 (alt text)").fill("A tall drawing with a circle")
+    page.locator("form.compose").screenshot(path=artifacts_dir / "compose-with-images.png")
     page.get_by_role("button", name="Post").click()
 
     card = page.locator("article.tweet").filter(has_text="Two drawings from today")
@@ -50,7 +58,9 @@ def test_attach_two_images_with_alt_text_and_see_them(page, live_server, artifac
         "A yellow sun over blue",
         "A tall drawing with a circle",
     ]
-    # The images really load from the media URLs.
+    # The images really load from the media URLs (lazy: in view, then both arrive).
+    card.scroll_into_view_if_needed()
+    page.wait_for_function(LOADED, arg=f'article[data-tweet-id="{tweet.pk}"] .media-cell img')
     widths = card.locator(".media-cell img").evaluate_all("els => els.map(e => e.naturalWidth)")
     assert widths == [600, 400]
     card.locator(".alt-badge summary").first.click()
@@ -78,6 +88,7 @@ def test_upload_an_avatar_and_see_it_on_a_tweet_card(page, live_server):
     page.goto(live_server.url + "/")
     avatar = tweet_card(page, tweet).locator("img.avatar")
     expect(avatar).to_have_attribute("src", f"/media/{author.avatar_file}")
+    page.wait_for_function(LOADED, arg=f'article[data-tweet-id="{tweet.pk}"] img.avatar')
     assert avatar.evaluate("img => img.naturalWidth") == 400
 
 
