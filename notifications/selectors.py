@@ -59,7 +59,15 @@ GROUP_ACTORS_SHOWN = 3
 # author always sees and never mutes (tweets.visibility): the rule checks their actor only.
 ABOUT_OWN_TWEET = (T.LIKE, T.RETWEET)
 # What a user card shows of an actor.
-_ACTOR_FIELDS = ("id", "username", "display_name", "verified", "profile_image_url", "privacy")
+_ACTOR_FIELDS = (
+    "id",
+    "username",
+    "display_name",
+    "verified",
+    "profile_image_url",
+    "avatar_file",
+    "privacy",
+)
 
 BEFORE, IDS = SENTINELS
 

@@ -10,6 +10,7 @@ from .base import (
     CACHES,
     DATABASES,
     PREPARED_STATEMENTS,
+    media_storage_from_env,
     prepared_statement_options,
 )
 
@@ -45,7 +46,7 @@ SECURE_HSTS_PRELOAD = _env_flag("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage_from_env(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
