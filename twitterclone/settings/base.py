@@ -1,9 +1,11 @@
 """Settings shared by every environment; the environment-specific modules import this."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -246,6 +248,14 @@ API_THROTTLING = os.environ.get("API_THROTTLING", "on") != "off"
 TRUSTED_PROXIES = [
     cidr.strip() for cidr in os.environ.get("TRUSTED_PROXIES", "").split(",") if cidr.strip()
 ]
+# A mistyped network fails at start, not at the first rate-limited request.
+for _cidr in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_cidr!r} is not a network ({_error})"
+        ) from None
 
 # No /api/ path may answer Django's HTML CSRF page: a JSON 403 there, the page elsewhere.
 CSRF_FAILURE_VIEW = "twitterclone.api_errors.csrf_failure"

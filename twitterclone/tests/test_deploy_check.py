@@ -111,3 +111,18 @@ def test_https_settings_come_from_the_environment(extra, expected):
     values = _settings(_production_env(**extra))
 
     assert {name: values[name] for name in expected} == expected
+
+
+@pytest.mark.parametrize("proxies", ["10.0.0.0/33", "10.0.0.0/8, not-a-network"])
+def test_a_mistyped_trusted_proxy_network_stops_the_start(proxies):
+    result = _run(["manage.py", "check"], _production_env(TRUSTED_PROXIES=proxies))
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr and "is not a network" in result.stderr
+
+
+def test_trusted_proxy_networks_that_parse_start_fine():
+    env = _production_env(TRUSTED_PROXIES="10.0.0.0/8, fd00::/8 ,192.168.1.7")
+    result = _run(["manage.py", "check"], env)
+
+    assert result.returncode == 0, result.stderr
