@@ -129,13 +129,16 @@ class TweetCreateApi(APIView):
 
     @extend_schema_serializer(component_name="TweetCreate")
     class InputSerializer(serializers.Serializer):
+        # No max_length here: the service counts after cleaning (a CRLF is one line break,
+        # control characters go), as for the HTML form; a raw count would refuse a tweet
+        # the form takes.
         content = TextField(
-            max_length=MAX_CONTENT_LENGTH,
             trim_whitespace=False,
-            error_messages={
-                "blank": services.CONTENT_REQUIRED,
-                "max_length": services.CONTENT_TOO_LONG,
-            },
+            error_messages={"blank": services.CONTENT_REQUIRED},
+            help_text=(
+                f"At most {MAX_CONTENT_LENGTH} characters, counted after line breaks are "
+                "normalised and control characters removed."
+            ),
         )
         reply_to_id = IdField(required=False, allow_null=True)
         quote_of_id = IdField(required=False, allow_null=True)

@@ -81,6 +81,25 @@ def test_post_tweet_answers_201_with_the_tweet_mentions_as_usernames(alice, bob)
     assert Tweet.objects.get(pk=body["id"]).user_id == alice.pk
 
 
+def test_post_counts_the_text_as_the_form_does_after_cleaning(alice, client):
+    # 280 characters once CRLF is one line break and control characters are gone: the API
+    # takes what the HTML form takes, and refuses the 281st character the same way.
+    raw = ("x" * 9 + "\r\n") * 28 + "\x07"
+    assert len(raw) > 280
+    response = post_json(client_for(alice), f"{API}/tweets", {"content": raw})
+    assert response.status_code == 201, response.content
+    assert len(response.json()["content"]) == 280
+
+    client.force_login(alice)
+    client.post("/", {"content": raw})
+    assert Tweet.objects.filter(user=alice).count() == 2
+
+    too_long = post_json(client_for(alice), f"{API}/tweets", {"content": raw + "y"})
+    assert too_long.status_code == 400
+    assert too_long.json() == {"content": [CONTENT_TOO_LONG]}
+    assert Tweet.objects.filter(user=alice).count() == 2
+
+
 def test_post_reply_and_quote(alice, bob):
     original = post(bob, "original @alice")
     client = client_for(alice)
