@@ -1,7 +1,7 @@
 """The apps depend on each other in one direction, with no cycle and no lazy import to hide one.
 
     twitterclone (plumbing) <- accounts <- social <- tweets <- timelines, search, notifications
-        <- moderation
+        <- stream <- moderation
 
 Read every application module with `ast` (tests and migrations aside: tests may reach any
 app to set up a world, migrations are frozen history) and check each import of a project
@@ -27,7 +27,9 @@ RANK = {
     "timelines": 4,
     "search": 4,
     "notifications": 4,
-    "moderation": 5,
+    # Live events: built through tweets' and notifications' rules, fed by their signals.
+    "stream": 5,
+    "moderation": 6,
 }
 ENTRY_FILES = {"views.py", "urls.py", "admin.py", "wsgi.py", "asgi.py"}
 ENTRY_FOLDERS = {"api", "templatetags", "commands", "settings"}
@@ -37,6 +39,7 @@ LAZY_ALLOWED = {
     # Django's documented place to connect receivers: once every app's models are loaded.
     ("timelines.apps", "timelines.receivers"),
     ("notifications.apps", "notifications.receivers"),
+    ("stream.apps", "stream.receivers"),
 }
 
 

@@ -1,0 +1,226 @@
+"""The process's one listener and its subscribers: fan-in of connections (issue 15).
+
+Each server process holds one PostgreSQL connection that LISTENs on stream.services.CHANNEL
+and hands the events to the streams connected to this process, in memory. It connects to
+PostgreSQL directly (STREAM_DATABASE_URL, else the default database's settings): LISTEN is a
+session feature that PgBouncer's transaction pooling cannot carry (docs/scaling.md).
+
+Routing is by ids (a tweet to its author and the connected followers, one query per event
+for the whole process; a notification to its recipient; counts to the pages that asked);
+what each subscriber is shown is built by its own stream through stream.selectors.
+
+When the listening connection breaks (PostgreSQL restarted, the backend terminated), the
+listener reconnects with a backoff, LISTENs again and reads the events it missed from
+stream_events by id, so nothing published meanwhile is lost; if more than
+STREAM_CATCHUP_MAX are missing (or were pruned) every subscriber gets "reload" instead.
+"""
+
+import asyncio
+import json
+import logging
+
+import psycopg
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from .selectors import RawEvent, events_after, followers_among, latest_event_id
+from .services import CHANNEL
+
+log = logging.getLogger(__name__)
+RELOAD = "reload"
+_TWEET_ROUTED = ("tweet", "delete")
+
+
+class Full(Exception):
+    """This process holds STREAM_MAX_CONNECTIONS streams already."""
+
+
+class Subscriber:
+    """One open stream: its viewer, the tweets whose counts it follows, its queue."""
+
+    def __init__(self, user_id: int, tweet_ids: frozenset[int]):
+        self.user_id = user_id
+        self.tweet_ids = tweet_ids
+        self.queue: asyncio.Queue = asyncio.Queue()
+
+    def offer(self, item) -> None:
+        """Queue an event; a client too slow to drain its queue is told to reload."""
+        if self.queue.qsize() >= settings.STREAM_QUEUE_MAX:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RELOAD)
+        else:
+            self.queue.put_nowait(item)
+
+
+def listener_conninfo() -> str:
+    """Return the listener's connection string: STREAM_DATABASE_URL or the default database."""
+    if settings.STREAM_DATABASE_URL:
+        return settings.STREAM_DATABASE_URL
+    db = connections["default"].settings_dict
+    return psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"],
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=str(db["PORT"]) if db.get("PORT") else None,
+        connect_timeout=db.get("OPTIONS", {}).get("connect_timeout", 3),
+        application_name="twitterclone-stream-listener",
+    )
+
+
+def db_call(fn):
+    """Run a sync selector in a worker thread and give its connection back to the pool."""
+
+    def call(**kwargs):
+        close_old_connections()
+        try:
+            return fn(**kwargs)
+        finally:
+            connections["default"].close()
+
+    return sync_to_async(call, thread_sensitive=False)
+
+
+class Hub:
+    """The subscribers of this process and the task that listens for them."""
+
+    def __init__(self):
+        self.by_user: dict[int, set[Subscriber]] = {}
+        self.by_tweet: dict[int, set[Subscriber]] = {}
+        self.count = 0
+        self.last_id: int | None = None
+        self.connected = asyncio.Event()
+        self.reconnects = 0
+        self.backend_pid: int | None = None
+        self._task: asyncio.Task | None = None
+        self._dispatcher: asyncio.Task | None = None
+        self._events: asyncio.Queue = asyncio.Queue()
+
+    # Subscribers
+
+    def subscribe(self, user_id: int, tweet_ids: frozenset[int]) -> Subscriber:
+        if self.count >= settings.STREAM_MAX_CONNECTIONS:
+            raise Full
+        subscriber = Subscriber(user_id, tweet_ids)
+        self.by_user.setdefault(user_id, set()).add(subscriber)
+        for pk in tweet_ids:
+            self.by_tweet.setdefault(pk, set()).add(subscriber)
+        self.count += 1
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        for index, key in [(self.by_user, subscriber.user_id)] + [
+            (self.by_tweet, pk) for pk in subscriber.tweet_ids
+        ]:
+            group = index.get(key)
+            if group is not None:
+                group.discard(subscriber)
+                if not group:
+                    del index[key]
+        self.count -= 1
+
+    # The listener
+
+    def start(self) -> None:
+        """Start listening in the running event loop (once per process and loop)."""
+        if self._task is None or self._task.done():
+            loop = asyncio.get_running_loop()
+            self._task = loop.create_task(self._listen())
+            self._dispatcher = loop.create_task(self._dispatch_forever())
+
+    async def _listen(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(listener_conninfo(), autocommit=True)
+            except psycopg.Error as error:
+                log.warning("stream listener cannot connect: %s", error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, settings.STREAM_RECONNECT_MAX_DELAY)
+                continue
+            try:
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.backend_pid = conn.info.backend_pid
+                    # Listening first, then reading: what commits in between is both
+                    # notified and read, and dispatch drops ids it has seen.
+                    await self._catch_up()
+                    self.connected.set()
+                    backoff = 0.1
+                    async for notify in conn.notifies():
+                        for row in json.loads(notify.payload):
+                            self._events.put_nowait(RawEvent(*row))
+            except psycopg.Error as error:
+                log.warning("stream listener lost its connection: %s", error)
+            self.connected.clear()
+            self.reconnects += 1
+            await asyncio.sleep(backoff)
+
+    async def _catch_up(self) -> None:
+        if self.last_id is None:
+            self.last_id = await db_call(latest_event_id)()
+            return
+        limit = settings.STREAM_CATCHUP_MAX
+        missed = await db_call(events_after)(after=self.last_id, limit=limit + 1)
+        pruned = missed and missed[0].id > self.last_id + 1 and await self._pruned()
+        if len(missed) > limit or pruned:
+            self._reload_all()
+            self.last_id = await db_call(latest_event_id)()
+            return
+        for event in missed:
+            self._events.put_nowait(event)
+
+    async def _pruned(self) -> bool:
+        """Whether rows after last_id were pruned (ids also skip on rolled-back inserts)."""
+        oldest = await db_call(events_after)(after=0, limit=1)
+        return bool(oldest) and oldest[0].id > self.last_id + 1
+
+    def _reload_all(self) -> None:
+        for group in self.by_user.values():
+            for subscriber in group:
+                subscriber.offer(RELOAD)
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            event = await self._events.get()
+            try:
+                await self.dispatch(event)
+            except Exception:  # a bad event must not stop the process's streams
+                log.exception("stream dispatch failed for %s", event)
+
+    async def dispatch(self, event: RawEvent) -> None:
+        """Hand `event` to the subscribers it may concern (each builds what it shows)."""
+        if self.last_id is not None and event.id <= self.last_id:
+            return
+        self.last_id = event.id
+        targets: set[Subscriber] = set()
+        if event.kind in _TWEET_ROUTED and event.user_id is not None:
+            targets |= self.by_user.get(event.user_id, set())
+            connected = [pk for pk in self.by_user if pk != event.user_id]
+            if connected:
+                followers = await db_call(followers_among)(
+                    author_id=event.user_id, user_ids=connected
+                )
+                for pk in followers:
+                    targets |= self.by_user.get(pk, set())
+        if event.kind == "notification":
+            targets |= self.by_user.get(event.user_id, set())
+        if event.kind in ("counts", "delete"):
+            targets |= self.by_tweet.get(event.tweet_id, set())
+        for subscriber in targets:
+            subscriber.offer(event)
+
+
+_hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+
+
+def hub() -> Hub:
+    """Return this event loop's hub, started (one listener per process and loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _hubs:
+        _hubs[loop] = Hub()
+    current = _hubs[loop]
+    current.start()
+    return current
