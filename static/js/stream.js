@@ -101,6 +101,12 @@
   var url = streamUrl + (ids.length ? "?tweets=" + ids.join(",") : "");
   var source = new EventSource(url, { withCredentials: true });
 
+  source.addEventListener("hello", function () {
+    document.body.dataset.stream = "live";
+  });
+  source.addEventListener("error", function () {
+    if (source.readyState !== EventSource.OPEN) document.body.dataset.stream = "connecting";
+  });
   source.addEventListener("tweet", function (event) {
     if (!bar) return;
     var data = JSON.parse(event.data);

@@ -46,7 +46,8 @@ def _start(extra_env: dict):
         [
             str(Path(sys.executable).parent / "granian"),
             "--interface",
-            "asgi",
+            # ASGI without the lifespan protocol, which Django does not speak.
+            "asginl",
             "--host",
             "127.0.0.1",
             "--port",
