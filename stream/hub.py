@@ -6,8 +6,10 @@ PostgreSQL directly (STREAM_DATABASE_URL, else the default database's settings):
 session feature that PgBouncer's transaction pooling cannot carry (docs/scaling.md).
 
 Routing is by ids (a tweet to its author and the connected followers, one query per event
-for the whole process; a notification to its recipient; counts to the pages that asked);
-what each subscriber is shown is built by its own stream through stream.selectors.
+for the whole process; a notification to its recipient; counts to the pages that asked).
+What each subscriber is shown is then built here, per viewer, through stream.selectors
+(the one visibility rule), once per connected user however many tabs they have open, in
+BUILD_THREADS worker threads at once; the streams only write out what they are handed.
 
 When the listening connection breaks (PostgreSQL restarted, the backend terminated), the
 listener reconnects with a backoff, LISTENs again and reads the events it missed from
@@ -24,12 +26,15 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from .selectors import RawEvent, events_after, followers_among, latest_event_id
+from .selectors import RawEvent, events_after, events_build, followers_among, latest_event_id
 from .services import CHANNEL
 
 log = logging.getLogger(__name__)
 RELOAD = "reload"
 _TWEET_ROUTED = ("tweet", "delete")
+# Builds of one event run in this many threads at once (each its own pooled connection):
+# PostgreSQL runs one viewer's statement while Python builds another's.
+BUILD_THREADS = 3
 
 
 class Full(Exception):
@@ -39,8 +44,9 @@ class Full(Exception):
 class Subscriber:
     """One open stream: its viewer, the tweets whose counts it follows, its queue."""
 
-    def __init__(self, user_id: int, tweet_ids: frozenset[int]):
-        self.user_id = user_id
+    def __init__(self, user, tweet_ids: frozenset[int]):
+        self.user = user
+        self.user_id = user.pk
         self.tweet_ids = tweet_ids
         self.queue: asyncio.Queue = asyncio.Queue()
 
@@ -100,11 +106,11 @@ class Hub:
 
     # Subscribers
 
-    def subscribe(self, user_id: int, tweet_ids: frozenset[int]) -> Subscriber:
+    def subscribe(self, user, tweet_ids: frozenset[int]) -> Subscriber:
         if self.count >= settings.STREAM_MAX_CONNECTIONS:
             raise Full
-        subscriber = Subscriber(user_id, tweet_ids)
-        self.by_user.setdefault(user_id, set()).add(subscriber)
+        subscriber = Subscriber(user, tweet_ids)
+        self.by_user.setdefault(user.pk, set()).add(subscriber)
         for pk in tweet_ids:
             self.by_tweet.setdefault(pk, set()).add(subscriber)
         self.count += 1
@@ -209,8 +215,25 @@ class Hub:
             targets |= self.by_user.get(event.user_id, set())
         if event.kind in ("counts", "delete"):
             targets |= self.by_tweet.get(event.tweet_id, set())
+        if not targets:
+            return
+        viewers = {subscriber.user_id: subscriber.user for subscriber in targets}
+        built = await self._build(event, list(viewers.values()))
         for subscriber in targets:
-            subscriber.offer(event)
+            data = built.get(subscriber.user_id)
+            if data is not None:
+                subscriber.offer((event, data))
+
+    async def _build(self, event: RawEvent, viewers: list) -> dict[int, dict | None]:
+        """Build `event` for each viewer, in up to BUILD_THREADS threads at once."""
+        size = -(-len(viewers) // BUILD_THREADS)
+        chunks = [viewers[i : i + size] for i in range(0, len(viewers), size)]
+        built: dict[int, dict | None] = {}
+        for part in await asyncio.gather(
+            *(db_call(events_build)(event=event, viewers=chunk) for chunk in chunks)
+        ):
+            built.update(part)
+        return built
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}

@@ -14,7 +14,7 @@ from django.db import connection
 from accounts.models import User
 from notifications.selectors import notifications_unread_count
 from social.models import UserFollowers
-from tweets.cards import tweets_by_ids
+from tweets.cards import tweet_viewers
 from tweets.models import Tweet
 
 from .models import StreamEvent
@@ -111,30 +111,46 @@ def events_replay(
     return [RawEvent(*row) for row in rows]
 
 
-def event_build(*, viewer: User, event: RawEvent) -> dict | None:
-    """Return the data `viewer` is shown for `event`, or None if they are shown nothing.
+def events_build(*, event: RawEvent, viewers: list[User]) -> dict[int, dict | None]:
+    """Return what each of `viewers` is shown for `event`, by viewer id (None: nothing).
 
     The caller has already routed the event (tweet and delete: the author or a follower;
-    notification: the recipient; counts: a page that subscribed to the tweet).
+    notification: the recipient; counts: a page that subscribed to the tweet). A tweet and
+    its counts are checked for all viewers in one statement per kind of viewer
+    (tweets.cards.tweet_viewers, the rule of tweets_by_ids; with mutes for a new tweet, as
+    the home timeline applies them).
     """
-    if event.kind == K.TWEET:
-        tweet = tweets_by_ids(viewer=viewer, ids=[event.tweet_id], unmuted=True).get(event.tweet_id)
-        if tweet is None:
-            return None
-        return {"tweet_id": tweet.pk, "author": tweet.user.username}
-    if event.kind == K.COUNTS:
-        tweet = tweets_by_ids(viewer=viewer, ids=[event.tweet_id]).get(event.tweet_id)
-        if tweet is None:
-            return None
-        return {
-            "tweet_id": tweet.pk,
-            "like_count": tweet.like_count,
-            "retweet_count": tweet.retweet_count,
-            "reply_count": tweet.reply_count,
-        }
-    if event.kind == K.NOTIFICATION:
-        return {"unread_count": notifications_unread_count(viewer=viewer)}
-    if event.kind == K.DELETE:
+    shown: dict[int, dict | None] = dict.fromkeys(viewer.pk for viewer in viewers)
+    if event.kind in (K.TWEET, K.COUNTS):
+        unmuted = event.kind == K.TWEET
+        allowed = tweet_viewers(tweet_id=event.tweet_id, viewers=viewers, unmuted=unmuted)
+        row = (
+            Tweet.objects.filter(pk=event.tweet_id)
+            .values_list("user__username", "like_count", "retweet_count", "reply_count")
+            .first()
+        )
+        if not allowed or row is None:
+            return shown
+        username, likes, retweets, replies = row
+        if event.kind == K.TWEET:
+            data = {"tweet_id": event.tweet_id, "author": username}
+        else:
+            data = {
+                "tweet_id": event.tweet_id,
+                "like_count": likes,
+                "retweet_count": retweets,
+                "reply_count": replies,
+            }
+        shown.update(dict.fromkeys(allowed, data))
+    elif event.kind == K.NOTIFICATION:
+        for viewer in viewers:
+            shown[viewer.pk] = {"unread_count": notifications_unread_count(viewer=viewer)}
+    elif event.kind == K.DELETE:
         # The tweet is gone or hidden: nothing to check it against, and only its id leaves.
-        return {"tweet_id": event.tweet_id}
-    return None
+        shown.update({pk: {"tweet_id": event.tweet_id} for pk in shown})
+    return shown
+
+
+def event_build(*, viewer: User, event: RawEvent) -> dict | None:
+    """Return what `viewer` is shown for `event` (a replay), or None."""
+    return events_build(event=event, viewers=[viewer])[viewer.pk]

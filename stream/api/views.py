@@ -10,8 +10,8 @@ thread forever.
 import asyncio
 import json
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 
@@ -64,15 +64,21 @@ def _frame(event_id: int, kind: str, data: dict) -> str:
     return f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
+def _session_user(*, request):
+    return get_user(request)
+
+
 async def _user(request):
+    """Return (user, None) or (None, why). Every database call goes through db_call, which
+    gives its connection back at once: an open stream holds no database connection."""
     header = request.headers.get("Authorization", "")
     if header.split(" ", 1)[0].lower() == "bearer":
         parts = header.split()
         user = None
         if len(parts) == 2:
-            user = await sync_to_async(user_by_token)(token=parts[1])
+            user = await db_call(user_by_token)(token=parts[1])
         return user, (None if user else TOKEN_INVALID)
-    user = await request.auser()
+    user = await db_call(_session_user)(request=request)
     return (user, None) if user.is_authenticated else (None, NOT_SIGNED_IN)
 
 
@@ -165,7 +171,7 @@ def _poll(*, user, tweet_ids, after) -> str:
 
 async def _live(current, user, tweet_ids: frozenset[int], after: int | None):
     try:
-        subscriber = current.subscribe(user.pk, tweet_ids)
+        subscriber = current.subscribe(user, tweet_ids)
     except Full:
         yield _frame(current.last_id or 0, RELOAD, {})
         return
@@ -193,12 +199,10 @@ async def _live(current, user, tweet_ids: frozenset[int], after: int | None):
             if event == RELOAD:
                 yield _frame(current.last_id or 0, RELOAD, {})
                 return
+            event, data = event
             if event.id <= seen:
                 continue
             seen = event.id
-            data = await db_call(event_build)(viewer=user, event=event)
-            if data is None:
-                continue
             if event.kind == "notification":
                 if data["unread_count"] == last_unread:
                     continue
