@@ -5,7 +5,8 @@
 Sets up its own database (`--database`, default tc_streams: migrated, then N bench users
 made with bulk_create, 1,000 of them following one poster through social.services, a
 bearer token each) and starts the stream server as deploy/stream.sh does (granian ASGI,
-production settings, one worker unless --workers) on 127.0.0.1:8101, straight to
+production settings, one worker unless --workers; `--server uvicorn` for the
+measured alternative) on 127.0.0.1:8101, straight to
 PostgreSQL. Then for each level it opens that many streams from this process (aiohttp,
 one connection each, the poster's 1,000 followers first) and reports:
 
@@ -121,7 +122,7 @@ def setup_database(database: str, users: int) -> tuple[str, list[str]]:
     return url, tokens
 
 
-def start_server(url: str, workers: int) -> subprocess.Popen:
+def start_server(url: str, workers: int, server: str) -> subprocess.Popen:
     stack_module.require_free(PORT)
     env = {
         **os.environ,
@@ -137,7 +138,21 @@ def start_server(url: str, workers: int) -> subprocess.Popen:
         "STREAM_WORKERS": str(workers),
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     }
-    process = subprocess.Popen(["sh", "deploy/stream.sh"], cwd=ROOT, env=env)
+    if server == "granian":
+        command = ["sh", "deploy/stream.sh"]
+    else:
+        # The same process shape under uvicorn (the measured alternative): no lifespan.
+        command = [
+            str(ROOT / ".venv" / "bin" / "uvicorn"),
+            "twitterclone.asgi:application",
+            "--host=127.0.0.1",
+            f"--port={PORT}",
+            f"--workers={workers}",
+            "--lifespan=off",
+            "--backlog=4096",
+            "--log-level=warning",
+        ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while stack_module.port_free("127.0.0.1", PORT):
         if time.monotonic() > deadline or process.poll() is not None:
@@ -219,12 +234,14 @@ async def run_level(server, tokens, level, args) -> dict:
         cpu_start = stack_module.tree_cpu_seconds(server.pid)
         await asyncio.sleep(args.idle)
         idle_cpu = stack_module.tree_cpu_seconds(server.pid) - cpu_start
-        latencies, expected = [], 0
+        latencies, expected, per_post = [], 0, []
         for i in range(args.posts):
             tweet_id, started = await asyncio.to_thread(post_tweet, f"live bench {level} {i}")
             expected += min(level, FOLLOWERS)
             await asyncio.sleep(args.gap)
-            latencies += [at - started for at in client.arrivals.get(tweet_id, [])]
+            these = [at - started for at in client.arrivals.get(tweet_id, [])]
+            latencies += these
+            per_post.append(round(1000 * max(these), 1) if these else None)
         for task in client.tasks:
             task.cancel()
         await asyncio.gather(*client.tasks, return_exceptions=True)
@@ -242,6 +259,8 @@ async def run_level(server, tokens, level, args) -> dict:
         "latency_p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
         "latency_p99_ms": round(1000 * percentile(latencies, 0.99), 1) if latencies else None,
         "latency_max_ms": round(1000 * max(latencies), 1) if latencies else None,
+        "latency_max_ms_per_post": per_post,
+        "load_average": os.getloadavg()[0],
     }
     print(json.dumps(result), flush=True)
     return result
@@ -252,6 +271,7 @@ def main() -> None:
     parser.add_argument("--streams", default="1000,10000")
     parser.add_argument("--database", default="tc_streams")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian")
     parser.add_argument("--idle", type=float, default=30.0)
     parser.add_argument("--posts", type=int, default=5)
     parser.add_argument("--gap", type=float, default=3.0)
@@ -260,7 +280,7 @@ def main() -> None:
     levels = [int(level) for level in args.streams.split(",")]
     stack_module.raise_fd_limit(max(levels) * 2 + 1000)
     url, tokens = setup_database(args.database, max(levels))
-    server = start_server(url, args.workers)
+    server = start_server(url, args.workers, args.server)
     results = []
     try:
         for level in levels:
@@ -270,7 +290,10 @@ def main() -> None:
         server.wait(30)
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"workers": args.workers, "levels": results}, indent=2) + "\n"
+            json.dumps(
+                {"server": args.server, "workers": args.workers, "levels": results}, indent=2
+            )
+            + "\n"
         )
 
 
