@@ -10,6 +10,7 @@ thread forever.
 import asyncio
 import json
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core.handlers.asgi import ASGIRequest
@@ -68,17 +69,27 @@ def _session_user(*, request):
     return get_user(request)
 
 
+def _caller(request):
+    """How this request reaches the database from its async code.
+
+    Under ASGI through db_call, which gives the connection back at once: an open stream
+    holds no database connection. Under WSGI in the request's own thread and connection,
+    as a sync view would.
+    """
+    return db_call if isinstance(request, ASGIRequest) else sync_to_async
+
+
 async def _user(request):
-    """Return (user, None) or (None, why). Every database call goes through db_call, which
-    gives its connection back at once: an open stream holds no database connection."""
+    """Return (user, None) or (None, why)."""
+    call = _caller(request)
     header = request.headers.get("Authorization", "")
     if header.split(" ", 1)[0].lower() == "bearer":
         parts = header.split()
         user = None
         if len(parts) == 2:
-            user = await db_call(user_by_token)(token=parts[1])
+            user = await call(user_by_token)(token=parts[1])
         return user, (None if user else TOKEN_INVALID)
-    user = await db_call(_session_user)(request=request)
+    user = await call(_session_user)(request=request)
     return (user, None) if user.is_authenticated else (None, NOT_SIGNED_IN)
 
 
@@ -116,11 +127,11 @@ async def _open(request):
     if tweet_ids:
         # Only tweets the viewer may see now: a delete or counts event never tells anything
         # about a tweet the viewer could not have on screen.
-        visible = await db_call(tweets_by_ids)(viewer=user, ids=tweet_ids)
+        visible = await _caller(request)(tweets_by_ids)(viewer=user, ids=tweet_ids)
         tweet_ids = sorted(visible)
     subscribed = frozenset(tweet_ids)
     if not isinstance(request, ASGIRequest):
-        body = await db_call(_poll)(user=user, tweet_ids=subscribed, after=after)
+        body = await sync_to_async(_poll)(user=user, tweet_ids=subscribed, after=after)
         return _sse(HttpResponse(body, content_type="text/event-stream"))
     current = hub()
     if current.count >= settings.STREAM_MAX_CONNECTIONS:

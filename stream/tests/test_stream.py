@@ -10,6 +10,7 @@ from social.services import block_create, follow_create, follow_request_approve,
 from stream.models import StreamEvent
 from stream.selectors import latest_event_id
 from stream.services import payloads_for
+from timelines.models import HomeTimelineEntry, PulledAuthor
 from tweets.services import like_create, tweet_create, tweet_delete
 
 from .sse import Stream
@@ -220,3 +221,17 @@ def test_events_publish_splits_payloads_under_the_notify_limit():
     payloads = payloads_for(rows)
     assert len(payloads) == 10
     assert all(len(p.encode()) < 8000 for p in payloads)
+
+
+def test_a_celebritys_tweet_reaches_connected_followers_though_it_is_pulled(
+    stream_server, settings
+):
+    settings.TIMELINE_CELEBRITY_THRESHOLD = 0  # every author with a follower is pulled
+    star, fan = user_create(), user_create()
+    follow_create(follower=fan, followee=star)
+    stream = _open(stream_server, fan)
+    tweet = tweet_create(author=star, content="from the stage")
+    assert stream.next_of("tweet").data["tweet_id"] == tweet.pk
+    assert PulledAuthor.objects.filter(user=star).exists()
+    assert not HomeTimelineEntry.objects.filter(owner_id=fan.pk, tweet_id=tweet.pk).exists()
+    stream.close()
