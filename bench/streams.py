@@ -122,6 +122,48 @@ def setup_database(database: str, users: int) -> tuple[str, list[str]]:
     return url, tokens
 
 
+def tokens_of_existing(database: str, count: int) -> tuple[str, list[str]]:
+    """Issue tokens to the first `count` active users of a seeded database (--hold)."""
+    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    url = f"{base}/{database}"
+    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "twitterclone.settings.test"})
+    import django
+
+    django.setup()
+    from accounts.models import User
+    from accounts.services import token_create
+
+    users = User.objects.filter(is_active=True).order_by("id")[:count]
+    return url, [token_create(user=user) for user in users]
+
+
+async def hold(server, tokens: list[str], seconds: float) -> dict:
+    """Open the streams, hold them `seconds`, report memory, CPU and events received."""
+    client = Client()
+    before = rss_kb(server.pid)
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await client.open_streams(session, tokens)
+        print(f"holding {client.open} streams for {seconds:.0f} s", flush=True)
+        cpu_start = stack_module.tree_cpu_seconds(server.pid)
+        await asyncio.sleep(seconds)
+        cpu = stack_module.tree_cpu_seconds(server.pid) - cpu_start
+        result = {
+            "streams": client.open,
+            "refused": client.refused,
+            "rss_mb_before": round(before / 1024, 1),
+            "rss_mb_with_streams": round(rss_kb(server.pid) / 1024, 1),
+            "stream_server_cpu_percent": round(100 * cpu / seconds, 1),
+            "tweet_events_received": sum(len(v) for v in client.arrivals.values()),
+        }
+        for task in client.tasks:
+            task.cancel()
+        await asyncio.gather(*client.tasks, return_exceptions=True)
+    print(json.dumps(result), flush=True)
+    return result
+
+
 def start_server(url: str, workers: int, server: str) -> subprocess.Popen:
     stack_module.require_free(PORT)
     env = {
@@ -276,8 +318,26 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=5)
     parser.add_argument("--gap", type=float, default=3.0)
     parser.add_argument("--json")
+    parser.add_argument(
+        "--hold",
+        type=float,
+        help="on an existing seeded --database: open --streams streams and hold them this long "
+        "(run bench/load.py beside it)",
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.streams.split(",")]
+    if args.hold:
+        stack_module.raise_fd_limit(levels[0] * 2 + 1000)
+        url, tokens = tokens_of_existing(args.database, levels[0])
+        server = start_server(url, args.workers, args.server)
+        try:
+            result = asyncio.run(hold(server, tokens, args.hold))
+        finally:
+            server.terminate()
+            server.wait(30)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        return
     stack_module.raise_fd_limit(max(levels) * 2 + 1000)
     url, tokens = setup_database(args.database, max(levels))
     server = start_server(url, args.workers, args.server)

@@ -55,8 +55,23 @@ def test_a_new_tweet_shows_in_the_other_browser_within_two_seconds(
     expect(writer.locator("article.tweet").first).to_contain_text("Hello from the other browser")
 
     expect(bar).to_have_text("Show 1 new tweet", timeout=2_000)
+    reader.screenshot(path=artifacts_dir / "live-bar.png")
     bar.click()
     card = reader.locator("article.tweet").first
     expect(card).to_contain_text("Hello from the other browser")
     expect(bar).to_be_hidden()
     reader.screenshot(path=artifacts_dir / "live-new-tweet.png", full_page=True)
+
+    # The inserted card works (htmx): the like reaches the writer's open page live, as the
+    # unread badge and the tweet's like count.
+    expect(writer.locator("body[data-stream=live]")).to_have_count(1)
+    nav = writer.get_by_role("navigation", name="Main")
+    # Bob's follow, from before the page loaded.
+    expect(nav.get_by_role("link", name=re.compile(r"\b1 unread notification$"))).to_be_visible()
+    card.get_by_role("button", name="Like").click()
+    expect(card.get_by_role("button", name="Unlike")).to_be_visible()
+    expect(nav.get_by_role("link", name=re.compile(r"\b2 unread notifications$"))).to_be_visible(
+        timeout=3_000
+    )
+    own = writer.locator("article.tweet").first
+    expect(own.locator("footer.actions .count").nth(2)).to_have_text("1", timeout=3_000)
