@@ -203,6 +203,16 @@ def start_server(url: str, workers: int, server: str) -> subprocess.Popen:
     return process
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the server; kill it if it has not stopped 30 s later (uvicorn waits on streams)."""
+    server.terminate()
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(10)
+
+
 class Client:
     """Many streams from one event loop; records when each tweet event arrived."""
 
@@ -333,8 +343,7 @@ def main() -> None:
         try:
             result = asyncio.run(hold(server, tokens, args.hold))
         finally:
-            server.terminate()
-            server.wait(30)
+            stop_server(server)
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
         return
@@ -346,8 +355,7 @@ def main() -> None:
         for level in levels:
             results.append(asyncio.run(run_level(server, tokens, level, args)))
     finally:
-        server.terminate()
-        server.wait(30)
+        stop_server(server)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
