@@ -24,7 +24,7 @@ import logging
 import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from .selectors import RawEvent, events_after, events_build, followers_among, latest_event_id
 from .services import CHANNEL
@@ -35,6 +35,8 @@ _TWEET_ROUTED = ("tweet", "delete")
 # Builds of one event run in this many threads at once (each its own pooled connection):
 # PostgreSQL runs one viewer's statement while Python builds another's.
 BUILD_THREADS = 3
+# A read through the pool is tried this many times on broken connections (db_call).
+READ_ATTEMPTS = 3
 
 
 class Full(Exception):
@@ -60,10 +62,15 @@ class Subscriber:
             self.queue.put_nowait(item)
 
 
+LISTENER_NAME = "twitterclone-stream-listener"
+
+
 def listener_conninfo() -> str:
     """Return the listener's connection string: STREAM_DATABASE_URL or the default database."""
     if settings.STREAM_DATABASE_URL:
-        return settings.STREAM_DATABASE_URL
+        return psycopg.conninfo.make_conninfo(
+            settings.STREAM_DATABASE_URL, application_name=LISTENER_NAME
+        )
     db = connections["default"].settings_dict
     return psycopg.conninfo.make_conninfo(
         dbname=db["NAME"],
@@ -72,19 +79,29 @@ def listener_conninfo() -> str:
         host=db.get("HOST") or None,
         port=str(db["PORT"]) if db.get("PORT") else None,
         connect_timeout=db.get("OPTIONS", {}).get("connect_timeout", 3),
-        application_name="twitterclone-stream-listener",
+        application_name=LISTENER_NAME,
     )
 
 
 def db_call(fn):
-    """Run a sync selector in a worker thread and give its connection back to the pool."""
+    """Run a sync read in a worker thread and give its connection back to the pool.
+
+    A read that meets a broken connection (PostgreSQL restarted: the pool's idle
+    connections are dead until used once) is tried again on another; the broken one is
+    discarded when it goes back to the pool.
+    """
 
     def call(**kwargs):
-        close_old_connections()
-        try:
-            return fn(**kwargs)
-        finally:
-            connections["default"].close()
+        for attempt in range(READ_ATTEMPTS):
+            close_old_connections()
+            try:
+                return fn(**kwargs)
+            except (OperationalError, InterfaceError):
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+            finally:
+                connections["default"].close()
+        raise AssertionError("unreachable")
 
     return sync_to_async(call, thread_sensitive=False)
 
@@ -141,7 +158,7 @@ class Hub:
         while True:
             try:
                 conn = await psycopg.AsyncConnection.connect(listener_conninfo(), autocommit=True)
-            except psycopg.Error as error:
+            except (psycopg.Error, OSError) as error:
                 log.warning("stream listener cannot connect: %s", error)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, settings.STREAM_RECONNECT_MAX_DELAY)
@@ -158,8 +175,12 @@ class Hub:
                     async for notify in conn.notifies():
                         for row in json.loads(notify.payload):
                             self._events.put_nowait(RawEvent(*row))
-            except psycopg.Error as error:
+            except (psycopg.Error, OSError, OperationalError, InterfaceError) as error:
+                # Its own connection broke, or the catch-up's read did (the database is
+                # still coming back): listen and catch up again after the backoff.
                 log.warning("stream listener lost its connection: %s", error)
+            except Exception:
+                log.exception("stream listener failed; starting again")
             self.connected.clear()
             self.reconnects += 1
             await asyncio.sleep(backoff)
@@ -193,8 +214,11 @@ class Hub:
             event = await self._events.get()
             try:
                 await self.dispatch(event)
-            except Exception:  # a bad event must not stop the process's streams
-                log.exception("stream dispatch failed for %s", event)
+            except Exception:
+                # Never lost silently: the streams that may have needed it reload (they
+                # reconnect from the newest id), and the dispatcher goes on.
+                log.exception("stream dispatch failed for %s; every stream reloads", event)
+                self._reload_all()
 
     async def dispatch(self, event: RawEvent) -> None:
         """Hand `event` to the subscribers it may concern (each builds what it shows)."""

@@ -204,6 +204,30 @@ def test_the_listener_reconnects_after_its_connection_is_killed(stream_server):
     stream.close()
 
 
+def test_streams_survive_every_server_connection_being_killed(stream_server):
+    """Every backend of the server (the listener and its pooled connections), as a restart
+    leaves them: the listener reconnects, the dead pooled connections are replaced on the
+    next read, and the open stream gets what was posted, once and in order.
+    bench/stream_fault.py restarts a real PostgreSQL under 200 streams: that drill, not this
+    test, found the listener dying on a broken pooled connection during its catch-up."""
+    author, reader = user_create(), user_create()
+    follow_create(follower=reader, followee=author)
+    stream = _open(stream_server, reader)
+    before = tweet_create(author=author, content="before")
+    assert stream.next_of("tweet").data["tweet_id"] == before.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 2  # the listener and at least one pooled connection
+    posted = [tweet_create(author=author, content=f"after {i}") for i in range(3)]
+    got = [stream.next_of("tweet", timeout=10).data["tweet_id"] for _ in posted]
+    assert got == [t.pk for t in posted]
+    assert _tweet_ids(stream.drain(1.0)) == []
+    stream.close()
+
+
 def test_a_full_process_answers_503_with_retry_after(stream_server_factory):
     server = stream_server_factory(STREAM_MAX_CONNECTIONS="1")
     user = user_create()
