@@ -26,7 +26,14 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
-from .selectors import RawEvent, events_after, events_build, followers_among, latest_event_id
+from .selectors import (
+    RawEvent,
+    events_after,
+    events_build,
+    followers_among,
+    latest_event_id,
+    outside_window,
+)
 from .services import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -191,18 +198,13 @@ class Hub:
             return
         limit = settings.STREAM_CATCHUP_MAX
         missed = await db_call(events_after)(after=self.last_id, limit=limit + 1)
-        pruned = missed and missed[0].id > self.last_id + 1 and await self._pruned()
-        if len(missed) > limit or pruned:
+        newest = missed[-1].id if missed else self.last_id
+        if len(missed) > limit or outside_window(after=self.last_id, newest=newest):
             self._reload_all()
             self.last_id = await db_call(latest_event_id)()
             return
         for event in missed:
             self._events.put_nowait(event)
-
-    async def _pruned(self) -> bool:
-        """Whether rows after last_id were pruned (ids also skip on rolled-back inserts)."""
-        oldest = await db_call(events_after)(after=0, limit=1)
-        return bool(oldest) and oldest[0].id > self.last_id + 1
 
     def _reload_all(self) -> None:
         for group in self.by_user.values():

@@ -76,3 +76,18 @@ def test_the_home_page_has_the_bar_and_the_stream_script_signed_in_only(client):
     html = client.get("/").content.decode()
     assert 'id="new-tweets" hidden' in html
     assert 'data-stream-url="/api/v1/me/stream"' in html
+
+
+def test_replay_reloads_past_the_kept_window_or_from_the_future(client, settings):
+    author, reader = user_create(), user_create()
+    follow_create(follower=reader, followee=author)
+    start = latest_event_id()
+    for i in range(3):
+        post(author, f"tweet {i}")
+    settings.STREAM_EVENTS_KEEP = 2  # events after `start` may have been pruned
+    body = _get(client, reader, HTTP_LAST_EVENT_ID=str(start)).content.decode()
+    assert "event: reload" in body and "event: tweet" not in body
+    settings.STREAM_EVENTS_KEEP = 100
+    assert "event: tweet" in _get(client, reader, HTTP_LAST_EVENT_ID=str(start)).content.decode()
+    future = _get(client, reader, HTTP_LAST_EVENT_ID=str(latest_event_id() + 1)).content.decode()
+    assert "event: reload" in future
