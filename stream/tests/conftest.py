@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 ROOT = Path(__file__).parents[2]
+SERVER_APP_NAME = "tc-stream-test-server"
 
 
 def _free_port() -> int:
@@ -39,6 +40,9 @@ def _start(extra_env: dict):
         "DATABASE_URL": _database_url(),
         "STREAM_HEARTBEAT_SECONDS": "1",
         "STREAM_RECONNECT_MAX_DELAY": "0.5",
+        # The server's own connections name themselves (libpq reads PGAPPNAME), so a test
+        # can end them without touching the test process's (the listener names itself).
+        "PGAPPNAME": SERVER_APP_NAME,
         **extra_env,
     }
     env.pop("TEST_DATABASE_NAME", None)
