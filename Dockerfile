@@ -14,7 +14,7 @@ COPY . .
 RUN DATABASE_URL=postgres://build@localhost/build DJANGO_SECRET_KEY=build \
     DJANGO_ALLOWED_HOSTS=localhost REDIS_URL=redis://build python manage.py collectstatic --noinput
 
-RUN useradd --create-home app
+RUN useradd --create-home app && mkdir -p /app/media-files && chown app /app/media-files
 USER app
 EXPOSE 8000
 CMD ["sh", "deploy/serve.sh"]

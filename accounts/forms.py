@@ -53,6 +53,25 @@ class ProfileForm(forms.Form):
     )
 
 
+class ProfileImagesForm(forms.Form):
+    """Upload an avatar (cropped square) or a header (cropped 3:1), or remove one."""
+
+    avatar = forms.FileField(
+        label="Profile picture",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        help_text="Cropped to a square from the middle. JPEG, PNG, WebP or GIF, up to 10 MB.",
+    )
+    header = forms.FileField(
+        label="Header image",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        help_text="Cropped to 3:1 from the middle.",
+    )
+    remove_avatar = forms.BooleanField(label="Remove the profile picture", required=False)
+    remove_header = forms.BooleanField(label="Remove the header image", required=False)
+
+
 class PasswordForm(PasswordChangeForm):
     """Django's password change form, without grabbing focus on a page that has other forms."""
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from twitterclone.limits import username_canonical
+from twitterclone.storage import media_url
 
 
 class Privacy(models.TextChoices):
@@ -58,6 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     followers_count = models.IntegerField(default=0)
     following_count = models.IntegerField(default=0)
     tweets_count = models.IntegerField(default=0)
+    # Storage names of an uploaded avatar (square) and header (3:1), set by media.services;
+    # an uploaded avatar wins over profile_image_url, the letter avatar is the fallback.
+    avatar_file = models.CharField(max_length=100, blank=True, default="", db_default="")
+    header_file = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -104,6 +109,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def name(self) -> str:
         """Return the display name, or the username when none is set."""
         return self.display_name or self.username
+
+    @property
+    def avatar_src(self) -> str:
+        """Return the avatar's URL: the uploaded one, else profile_image_url, else ""."""
+        return media_url(self.avatar_file) if self.avatar_file else self.profile_image_url
+
+    @property
+    def header_src(self) -> str:
+        """Return the uploaded header's URL, or ""."""
+        return media_url(self.header_file)
 
 
 class ApiToken(models.Model):

@@ -176,3 +176,20 @@ def token_delete(*, token: str) -> bool:
     """Revoke one token; return whether it existed."""
     deleted, _ = ApiToken.objects.filter(key_hash=_token_hash(token)).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def user_images_set(
+    *, user: User, avatar_file: str | None = None, header_file: str | None = None
+) -> User:
+    """Point the profile at stored avatar and header files ("" removes one, None keeps it)."""
+    changes = {
+        name: value
+        for name, value in {"avatar_file": avatar_file, "header_file": header_file}.items()
+        if value is not None
+    }
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes:
+        user.save(update_fields=[*changes, "updated_at"])
+    return user

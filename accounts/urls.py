@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(r"^signup/?$", views.signup, name="signup"),
     path("settings", views.settings_page, name="settings"),
     path("settings/password", views.password_change, name="password_change"),
+    path("settings/images", views.settings_images, name="settings_images"),
     path("@<str:username>", views.profile, name="profile"),
     path("@<str:username>/with_replies", views.profile_replies, name="profile_replies"),
     path("@<str:username>/likes", views.profile_likes, name="profile_likes"),

@@ -13,6 +13,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from media.models import Use
+from media.services import profile_image_set, profile_image_upload
 from social.selectors import (
     ProfileAccess,
     profile_access,
@@ -25,7 +27,7 @@ from tweets.selectors import tweets_liked_by, tweets_of_user
 from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import form_errors_add, list_page, page_or_404
 
-from .forms import LoginForm, PasswordForm, ProfileForm, SignupForm
+from .forms import LoginForm, PasswordForm, ProfileForm, ProfileImagesForm, SignupForm
 from .models import User
 from .services import user_change_password, user_register
 
@@ -72,7 +74,36 @@ def settings_page(request):
             messages.success(request, "Your settings are saved.")
             return redirect("settings")
     context = {"form": form, "password_form": PasswordForm(user)}
+    context["images_form"] = ProfileImagesForm()
     return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@require_POST
+@limited("write")
+def settings_images(request):
+    """Upload or remove the avatar and the header; a refused file is the form's error."""
+    images_form = ProfileImagesForm(request.POST, request.FILES)
+    if images_form.is_valid():
+        data = images_form.cleaned_data
+        try:
+            for use in (Use.AVATAR, Use.HEADER):
+                if data.get(use):
+                    profile_image_upload(user=request.user, file=data[use], use=use)
+                elif data.get(f"remove_{use}"):
+                    profile_image_set(user=request.user, upload_id=None, use=use)
+        except ValidationError as error:
+            request.user.refresh_from_db()
+            form_errors_add(images_form, error)
+        else:
+            messages.success(request, "Your pictures are saved.")
+            return redirect("settings")
+    context = {
+        "form": ProfileForm(initial=_profile_initial(request.user)),
+        "password_form": PasswordForm(request.user),
+        "images_form": images_form,
+    }
+    return render(request, "accounts/settings.html", context, status=400)
 
 
 @login_required
@@ -90,6 +121,7 @@ def password_change(request):
         return redirect("settings")
     context = {"form": ProfileForm(initial=_profile_initial(request.user))}
     context["password_form"] = password_form
+    context["images_form"] = ProfileImagesForm()
     return render(request, "accounts/settings.html", context)
 
 

@@ -47,6 +47,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings.productio
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("API_THROTTLING", "off")
+# A direct connection, as the in-process reads of a worker next to PostgreSQL: prepared
+# statements on (twitterclone/settings/base.py); DB_PREPARED_STATEMENTS=off compares.
+os.environ.setdefault("DB_PREPARED_STATEMENTS", "on")
 # As in production: a job a write queues is a row for the worker, not run in the request.
 os.environ.setdefault("TASKS_BACKEND", "database")
 
@@ -111,6 +114,9 @@ def optional(module: str, *names: str):
     return None if None in found else found
 
 
+PARTS = ("notifications", "likes", "home_mutes", "suggestions")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="measured calls per read case")
@@ -121,6 +127,12 @@ def main() -> None:
     parser.add_argument("--like-seconds", type=float, default=10, help="how long to like")
     parser.add_argument("--rounds", type=int, default=10, help="alternations muted/unmuted")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only this part (repeatable); default: every part",
+    )
     args = parser.parse_args()
 
     import django
@@ -223,14 +235,9 @@ class Bench:
         results = {"environment": environment}
         # DEBUG would keep every statement in memory: measure the production path.
         with override_settings(DEBUG=False):
-            for name, part in (
-                ("notifications", self.notifications),
-                ("likes", self.likes),
-                ("home_mutes", self.home_mutes),
-                ("suggestions", self.suggestions),
-            ):
+            for name in self.args.only or PARTS:
                 print(f"{name}:", flush=True)
-                results[name] = part()
+                results[name] = getattr(self, name)()
         return results
 
     # Notifications ----------------------------------------------------------------------------

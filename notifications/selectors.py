@@ -55,8 +55,19 @@ PLANNER_SETTINGS = "SELECT set_config('jit', 'off', true)"
 # bounded walk of idx_notifications_group however many liked one tweet in a day.
 GROUP_COUNT_CAP = 100
 GROUP_ACTORS_SHOWN = 3
+# Likes and retweets are about the recipient's own tweet (notifications.services), which its
+# author always sees and never mutes (tweets.visibility): the rule checks their actor only.
+ABOUT_OWN_TWEET = (T.LIKE, T.RETWEET)
 # What a user card shows of an actor.
-_ACTOR_FIELDS = ("id", "username", "display_name", "verified", "profile_image_url", "privacy")
+_ACTOR_FIELDS = (
+    "id",
+    "username",
+    "display_name",
+    "verified",
+    "profile_image_url",
+    "avatar_file",
+    "privacy",
+)
 
 BEFORE, IDS = SENTINELS
 
@@ -84,17 +95,25 @@ def _policy_q(*, viewer: User) -> Q:
     return ~(drop_not_following | drop_new) | (Q(type__in=MENTION_TYPES) & followed)
 
 
-def notification_visible_q(*, viewer: User) -> Q:
-    """Match the notifications `viewer` (their recipient) sees: the one rule for every read."""
+def _actor_shown_q(*, viewer: User) -> Q:
+    """Match rows whose actor exists for the recipient, is not muted, and passes the policy."""
     actor = user_visible_q(viewer=viewer, prefix="actor__") & unmuted_q(
         viewer=viewer, prefix="actor__"
     )
+    return actor & _policy_q(viewer=viewer)
+
+
+def notification_visible_q(*, viewer: User) -> Q:
+    """Match the notifications `viewer` (their recipient) sees: the one rule for every read."""
     tweet_shown = Exists(
         Tweet.objects.visible_to(viewer)
         .filter(tweet_unmuted_q(viewer=viewer))
         .filter(pk=OuterRef("tweet_id"))
     )
-    return actor & (Q(tweet__isnull=True) | tweet_shown) & _policy_q(viewer=viewer)
+    # The cheap tests first: PostgreSQL evaluates an OR's arms in order and stops at the
+    # first true one, so a like or retweet never probes its tweet's visibility.
+    tweet_ok = Q(tweet__isnull=True) | Q(type__in=ABOUT_OWN_TWEET) | tweet_shown
+    return _actor_shown_q(viewer=viewer) & tweet_ok
 
 
 def _actor_access(*, viewer: User, prefix: str) -> Case:
@@ -255,7 +274,13 @@ def _group_heads(viewer: User, shape: tuple, *, types, before_id, limit: int) ->
     """
 
     def build(stand_in) -> list:
-        members = _visible(stand_in).filter(group_key=OuterRef("group_key"))
+        # A group's members share its type and tweet (notifications.grouping), which the row
+        # they are compared with has passed: only their actors and the policy differ.
+        members = Notification.objects.filter(
+            _actor_shown_q(viewer=stand_in),
+            recipient_id=stand_in.pk,
+            group_key=OuterRef("group_key"),
+        )
         # A scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti-join
         # whose inner side is every visible row of the recipient, matched by a join filter
         # (quadratic: minutes at 200,000 rows); a scalar subquery stays a per-row probe of

@@ -5,6 +5,8 @@ replies, hashtags, search). `tweets_by_ids(ids)` is the hot path under every pag
 (home, a user's tweets): one statement, compiled by the ORM once and run many times.
 """
 
+import json
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -16,6 +18,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    JSONField,
     OuterRef,
     QuerySet,
     TextField,
@@ -44,6 +47,7 @@ _UNSHOWN = (
     "followers_count",
     "following_count",
     "tweets_count",
+    "header_file",
 )
 
 
@@ -156,6 +160,22 @@ def tweets_by_ids(*, viewer: Viewer, ids: list[int], unmuted: bool = False) -> d
     return {tweet.pk: tweet for tweet in _objects_from_rows(rows)}
 
 
+# Columns the raw statement returns as the database's text (jsonb): decoded as the ORM would.
+_PAGE_JSON = [
+    index for index, field in enumerate(Tweet._meta.concrete_fields) if isinstance(field, JSONField)
+]
+
+
+def _decoded(values: tuple) -> tuple:
+    if not _PAGE_JSON or values[0] is None:
+        return values
+    values = list(values)
+    for index in _PAGE_JSON:
+        if isinstance(values[index], str):
+            values[index] = json.loads(values[index])
+    return tuple(values)
+
+
 def _visible_statement(viewer: Viewer, *, unmuted: bool) -> Statement:
     def build(stand_in) -> None:
         ids = Value([_IDS], output_field=ArrayField(BigIntegerField()))
@@ -193,12 +213,12 @@ def _objects_from_rows(rows: list[tuple]) -> list[Tweet]:
     original_pk = _PAGE_TWEET.index("id") + author_end
     objects = []
     for row in rows:
-        tweet = Tweet.from_db(db, _PAGE_TWEET, row[:tweet_end])
+        tweet = Tweet.from_db(db, _PAGE_TWEET, _decoded(row[:tweet_end]))
         tweet.user = User.from_db(db, _PAGE_AUTHOR, row[tweet_end:author_end])
         if row[original_pk] is None:
             tweet.original_tweet = None
         else:
-            original = Tweet.from_db(db, _PAGE_TWEET, row[author_end:original_end])
+            original = Tweet.from_db(db, _PAGE_TWEET, _decoded(row[author_end:original_end]))
             original.user = User.from_db(db, _PAGE_AUTHOR, row[original_end:annotations_at])
             tweet.original_tweet = original
         for name, value in zip(_PAGE_ANNOTATIONS, row[annotations_at:], strict=True):

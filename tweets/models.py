@@ -60,6 +60,12 @@ class Tweet(models.Model):
     # Hidden by a moderator: visible only to staff and the author.
     is_hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The uploaded images it shows (media.models.Upload.as_media: id, type, storage names,
+    # width, height, alt text, blurhash), copied when posted: a posted image never changes,
+    # so every card reads them from the row it already has, with no join.
+    media = models.JSONField(default=list, blank=True)
+    # Its images are blurred behind a click.
+    sensitive = models.BooleanField(default=False)
 
     objects = TweetQuerySet.as_manager()
 

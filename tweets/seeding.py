@@ -855,7 +855,7 @@ class _World:
             if k == KIND_RETWEET:
                 yield (
                     f"{base + i}\t{ids[user]}\t\t{NULL}\t{base + target[i]}\t{{}}\t{{}}\t{{}}\t"
-                    f"{likes[i]}\t{retweets[i]}\t{replies[i]}\tf\t{stamp}\n"
+                    f"{likes[i]}\t{retweets[i]}\t{replies[i]}\tf\t{stamp}\t[]\tf\n"
                 )
                 continue
             text = phrases[int(rand() * phrase_count)]
@@ -898,7 +898,7 @@ class _World:
             )
             yield (
                 f"{base + i}\t{ids[user]}\t{content}\t{reply_to}\t{original}\t{media}\t{hashtags}\t"
-                f"{mention_ids}\t{likes[i]}\t{retweets[i]}\t{replies[i]}\tf\t{stamp}\n"
+                f"{mention_ids}\t{likes[i]}\t{retweets[i]}\t{replies[i]}\tf\t{stamp}\t[]\tf\n"
             )
 
     def _mention_popularity(self, rng: Random) -> list[int]:

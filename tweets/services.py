@@ -18,6 +18,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from media import services as media_services
+from media import storage as media_storage
+from media.processing import Processed
 from twitterclone.counters import counter_rebuild
 from twitterclone.validators import reject_nul_bytes, text_clean, text_is_blank
 
@@ -155,8 +158,10 @@ def tweet_create(
     reply_to_id: int | None = None,
     quote_of_id: int | None = None,
     media_urls: list[str] | None = None,
+    media_ids: list[int] | None = None,
+    sensitive: bool = False,
 ) -> Tweet:
-    """Post a tweet, a reply (`reply_to_id`) or a quote (`quote_of_id`)."""
+    """Post a tweet, a reply (`reply_to_id`) or a quote (`quote_of_id`), with uploads."""
     media_urls = list(media_urls or [])
     reject_nul_bytes(content=content, media_urls=media_urls)
     content = text_clean(text=content)
@@ -167,6 +172,12 @@ def tweet_create(
         errors["content"] = [CONTENT_TOO_LONG]
     if media_errors := _validate_media(media_urls):
         errors["media_urls"] = media_errors
+    uploads = []
+    try:
+        # Locks the caller's own unattached uploads: a second post of them waits, then fails.
+        uploads = media_services.uploads_claim(owner=author, upload_ids=list(media_ids or []))
+    except ValidationError as error:
+        errors.update(error.message_dict)
 
     reply_to = quote_of = None
     if reply_to_id is not None:
@@ -195,12 +206,40 @@ def tweet_create(
         media_urls=media_urls,
         hashtags=hashtags_extract(content),
         mentions=mentions_resolve(content),
+        media=[upload.as_media() for upload in uploads],
+        sensitive=bool(sensitive),
     )
+    media_services.uploads_attach(uploads=uploads, tweet_id=tweet.pk)
     if reply_to is not None:
         Tweet.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
     _tweets_count_add({author.pk: 1})
     tweet_posted.send(sender=Tweet, tweet_id=tweet.pk)
     return tweet
+
+
+def tweet_create_with_images(
+    *, author: User, images: list[tuple[Processed, str]], **kwargs
+) -> Tweet:
+    """Post a tweet with images processed from a form (media.services.upload_process).
+
+    The uploads and the tweet commit together; when the post is refused, the files stored
+    for it are deleted at once, so a refused form leaves nothing behind.
+    """
+    uploads = []
+    try:
+        with transaction.atomic():
+            for processed, alt_text in images:
+                uploads.append(
+                    media_services.upload_store(
+                        owner=author, processed=processed, alt_text=alt_text
+                    )
+                )
+            return tweet_create(
+                author=author, media_ids=[upload.pk for upload in uploads], **kwargs
+            )
+    except BaseException:
+        media_storage.files_delete(names=[name for upload in uploads for name in upload.names()])
+        raise
 
 
 # Every write here takes its row locks in one order, so concurrent writes queue instead of
@@ -262,6 +301,9 @@ def _tweet_remove(tweet: Tweet, *, retweets_removed: dict[int, int] | None = Non
             sender=Tweet, user_id=tweet.user_id, original_id=tweet.original_tweet_id
         )
     tweets_deleted.send(sender=Tweet, rows=[(tweet.pk, tweet.user_id, tweet.created_at)])
+    if tweet.media:
+        # The files go in a job after the commit (media.tasks).
+        media_services.uploads_delete_for_tweets(tweet_ids=[tweet.pk])
     tweet.delete()
     losses = Counter(retweets_removed or {})
     losses[tweet.user_id] += 1

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from media import services as media_services
 from timelines.selectors import timeline_home
 from twitterclone.limits import limit_request, limit_status, limited
 from twitterclone.web import (
@@ -37,16 +38,42 @@ from .selectors import (
 TWEET_FIELDS = {"media_urls": "media_url"}
 
 
+def _tweet_post(request, form, **overrides) -> None:
+    """Post the compose form's tweet with its images; raise ValidationError for the form.
+
+    Every image is checked and processed before anything is stored, so one bad file refuses
+    the post with nothing written (its error under its own slot).
+    """
+    kwargs = {**form.service_kwargs(), **overrides}
+    images = [
+        (
+            media_services.upload_process(
+                file=file, alt_text=alt_text, field=name, alt_field=name.replace("image", "alt")
+            ),
+            alt_text,
+        )
+        for name, file, alt_text in form.images()
+    ]
+    if images:
+        services.tweet_create_with_images(author=request.user, images=images, **kwargs)
+    else:
+        services.tweet_create(author=request.user, **kwargs)
+
+
 @limit_status
 def home(request):
     """Show the compose box and the home timeline, or a welcome page when signed out."""
     if not request.user.is_authenticated:
         return render(request, "tweets/welcome.html")
-    form = TweetForm(request.POST or None, initial={"quote_of_id": request.GET.get("quote")})
+    form = TweetForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"quote_of_id": request.GET.get("quote")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             limit_request(request, scope="post")  # the API's PostThrottle counter
-            services.tweet_create(author=request.user, **form.service_kwargs())
+            _tweet_post(request, form)
         except ValidationError as error:
             form_errors_add(form, error, TWEET_FIELDS)
         else:
@@ -105,13 +132,11 @@ def tweet_detail(request, username: str, pk: int):
         return _detail(request, pk)
     if not request.user.is_authenticated:
         return redirect_to_login(tweet.get_absolute_url())
-    form = TweetForm(request.POST)
+    form = TweetForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             limit_request(request, scope="post")
-            services.tweet_create(
-                author=request.user, **{**form.service_kwargs(), "reply_to_id": pk}
-            )
+            _tweet_post(request, form, reply_to_id=pk)
         except ValidationError as error:
             form_errors_add(form, error, TWEET_FIELDS)
         else:

@@ -145,6 +145,15 @@ UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Missing, invalid or
 THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After.")
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false (not 0, "yes" or "true"), as the schema says."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class TextField(serializers.CharField):
     """A CharField that takes JSON strings only; DRF's own turns 42 into "42"."""
 

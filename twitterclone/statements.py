@@ -151,6 +151,9 @@ def statement(key: tuple, viewer, build: Callable) -> Statement:
         for known in _statements[key]:
             if known.serves(viewer):
                 return known
+    # A lazy request.user loads its row here: inside the capture below, its query would be
+    # taken for the statement (a page whose first compile is the view's first user read).
+    has_id = viewer.pk is not None
     stand_in = _StandIn(viewer)
     try:
         with connection.execute_wrapper(_capture):
@@ -159,7 +162,7 @@ def statement(key: tuple, viewer, build: Callable) -> Statement:
         compiled = Statement(stand_in.inputs(), captured.sql, captured.params)
     else:  # pragma: no cover - the wrapper always raises
         raise RuntimeError("the statement did not reach the database")
-    if viewer.pk is not None and not any(
+    if has_id and not any(
         _replaced(param, {_STAND_IN_VIEWER: True}) is True for param in compiled.params
     ):
         raise RuntimeError(f"the statement {key!r} lost its viewer id; see twitterclone.statements")

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from media.views import serve as media_serve
 from twitterclone import api_errors
 from twitterclone.api import BigIntConverter, UsernameConverter
 from twitterclone.views import favicon
@@ -12,6 +13,7 @@ register_converter(UsernameConverter, "username")
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("media.api.urls")),
     path("", include("social.api.urls")),
     path("", include("search.api.urls")),
     path("", include("tweets.api.urls")),
@@ -35,6 +37,10 @@ urlpatterns = [
     # whatever it holds (newlines too, hence [\s\S]), is a JSON 404 instead of an HTML page.
     re_path(r"^api/[\s\S]*\Z", api_errors.not_found, name=api_errors.NOT_FOUND_NAME),
 ]
+
+# Uploaded media, when Django serves them (settings.MEDIA_SERVE; docs/scaling.md "Media").
+if settings.MEDIA_SERVE:
+    urlpatterns.insert(0, path(f"{settings.MEDIA_URL.strip('/')}/<str:name>", media_serve))
 
 # Under /api/ a 404 raised outside DRF or an unhandled error answers JSON; elsewhere, the pages.
 handler404 = api_errors.page_not_found

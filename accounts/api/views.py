@@ -17,9 +17,12 @@ from accounts.api.authentication import BearerTokenAuthentication
 from accounts.api.serializers import MeSerializer, UserSerializer
 from accounts.models import Privacy
 from accounts.services import BIO_MAX_LENGTH, token_create, token_delete, user_register
+from media.models import Use
+from media.services import profile_image_set
 from social.services import profile_settings_update
 from twitterclone.api import (
     BAD_REQUEST,
+    BIGINT_MAX,
     THROTTLED,
     UNAUTHORIZED,
     RegisterThrottle,
@@ -129,13 +132,27 @@ class MeApi(APIView):
         bio = TextField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True)
         profile_image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
         privacy = serializers.ChoiceField(choices=Privacy.choices, required=False)
+        avatar_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=BIGINT_MAX,
+            help_text="An upload of the caller's (POST /uploads), cropped square; null removes.",
+        )
+        header_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=BIGINT_MAX,
+            help_text="An upload of the caller's, cropped to 3:1; null removes.",
+        )
 
     @extend_schema(
         summary="The signed-in user's profile",
         responses={200: MeSerializer, 401: UNAUTHORIZED},
     )
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        return Response(MeSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(
         summary="Change the signed-in user's profile; absent fields stay as they are",
@@ -145,5 +162,15 @@ class MeApi(APIView):
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = profile_settings_update(user=request.user, **data.validated_data)
-        return Response(MeSerializer(user).data)
+        fields = dict(data.validated_data)
+        images = {
+            use: fields.pop(f"{use}_id")
+            for use in (Use.AVATAR, Use.HEADER)
+            if f"{use}_id" in fields
+        }
+        with transaction.atomic():
+            user = request.user
+            for use, upload_id in images.items():
+                user = profile_image_set(user=user, upload_id=upload_id, use=use)
+            user = profile_settings_update(user=user, **fields)
+        return Response(MeSerializer(user, context={"request": request}).data)

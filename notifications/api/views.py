@@ -20,6 +20,7 @@ from twitterclone.api import (
     THROTTLED,
     UNAUTHORIZED,
     PageParams,
+    StrictBooleanField,
     WriteThrottle,
     page_params,
     page_response,
@@ -37,15 +38,6 @@ from .serializers import (
 _TYPE_NAMES = "|".join(NotificationType.values)
 # Stated in the schema too: a comma-separated list of known types.
 TYPES_PATTERN = rf"^(?:{_TYPE_NAMES})(?:,(?:{_TYPE_NAMES}))*$"
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON true or false (not 0, "yes" or "true"), as the schema says."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class _TypesField(serializers.RegexField):

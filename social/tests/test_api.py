@@ -30,6 +30,7 @@ USER_FIELDS = {
     "display_name",
     "bio",
     "profile_image_url",
+    "header_image_url",
     "privacy",
     "verified",
     "created_at",

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import AuthorSerializer
 from accounts.models import User
+from media.api.serializers import MediaSerializer, media_item
 from social.selectors import user_visible_q
 from tweets.models import Tweet
 from twitterclone.api import paged
@@ -17,6 +18,7 @@ class _TweetFields(serializers.ModelSerializer):
     liked = serializers.SerializerMethodField()
     retweeted = serializers.SerializerMethodField()
     bookmarked = serializers.SerializerMethodField()
+    media = serializers.SerializerMethodField()
 
     class Meta:
         model = Tweet
@@ -27,6 +29,8 @@ class _TweetFields(serializers.ModelSerializer):
             "created_at",
             "reply_to_id",
             "media_urls",
+            "media",
+            "sensitive",
             "hashtags",
             "mentions",
             "like_count",
@@ -42,6 +46,12 @@ class _TweetFields(serializers.ModelSerializer):
     def get_mentions(self, tweet: Tweet) -> list[str]:
         usernames = self.context.get("mention_usernames", {})
         return [usernames[pk] for pk in tweet.mentions if pk in usernames]
+
+    @extend_schema_field(MediaSerializer(many=True))
+    def get_media(self, tweet: Tweet) -> list[dict]:
+        """The uploaded images, in the order they were attached."""
+        request = self.context.get("request")
+        return [media_item(request, item) for item in tweet.media]
 
     def get_liked(self, tweet: Tweet) -> bool:
         return bool(getattr(tweet, "viewer_liked", False))

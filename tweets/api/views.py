@@ -18,6 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from media import services as media_services
 from social.selectors import user_get_visible
 from timelines.selectors import timeline_home
 from tweets import selectors, services
@@ -31,6 +32,7 @@ from twitterclone.api import (
     ErrorSerializer,
     PageParams,
     PostThrottle,
+    StrictBooleanField,
     TextField,
     WriteThrottle,
     page_next_url,
@@ -96,6 +98,22 @@ class MediaUrlsField(serializers.ListField):
             raise ValidationError([services.MEDIA_URL_INVALID]) from None
 
 
+class MediaIdsField(serializers.ListField):
+    """Up to four upload ids; any bad item is one flat message, not {"0": [...]}."""
+
+    child = IdField()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"max_length": media_services.MEDIA_TOO_MANY})
+        super().__init__(max_length=media_services.MAX_MEDIA_PER_TWEET, **kwargs)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except ValidationError:
+            raise ValidationError([media_services.MEDIA_ID_INVALID]) from None
+
+
 def _tweet_response(request, tweet, *, status_code=status.HTTP_200_OK) -> Response:
     return Response(
         TweetSerializer(tweet, context=tweet_context(request, [tweet])).data, status=status_code
@@ -122,6 +140,13 @@ class TweetCreateApi(APIView):
         reply_to_id = IdField(required=False, allow_null=True)
         quote_of_id = IdField(required=False, allow_null=True)
         media_urls = MediaUrlsField(required=False)
+        media_ids = MediaIdsField(
+            required=False,
+            help_text="Ids of the caller's own unattached uploads (POST /uploads), at most 4.",
+        )
+        sensitive = StrictBooleanField(
+            required=False, default=False, help_text="Blur the images behind a click."
+        )
 
     @extend_schema(
         operation_id="tweets_create",

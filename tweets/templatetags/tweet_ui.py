@@ -92,12 +92,14 @@ def avatar(user, size: str = "m") -> SafeString:
     pixels = AVATAR_SIZES.get(size, 48)
     # A person listed at "minimal" access (social.selectors) shows no more than the handle.
     minimal = getattr(user, "access", None) == ProfileAccess.MINIMAL
-    if user.profile_image_url and not minimal:
+    # The uploaded avatar (media), else the URL field; a letter when neither is set.
+    src = user.avatar_src
+    if src and not minimal:
         return format_html(
             '<img class="avatar avatar-{}" src="{}" alt="" width="{}" height="{}" '
             'loading="lazy" referrerpolicy="no-referrer">',
             size,
-            user.profile_image_url,
+            src,
             pixels,
             pixels,
         )

@@ -218,3 +218,11 @@ def test_the_unmuted_statement_is_never_reused_for_a_page_that_keeps_mutes(world
     # Mutes are read per request, like blocks: another viewer reuses the statement.
     assert shown in cards.tweets_by_ids(viewer=ana, ids=[shown], unmuted=True)
     assert len(_compiled()) == 2
+
+
+def test_the_first_compile_with_a_lazy_request_user_compiles_the_page(client):
+    """request.user is loaded before the capture, not captured as the page statement."""
+    alice = user_create()
+    tweet = post(alice, "first")
+    client.force_login(alice)
+    assert client.get(tweet.get_absolute_url()).status_code == 200

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "media",
     "social",
     "tweets",
     "timelines",
@@ -66,6 +67,22 @@ TEMPLATES = [
 ]
 
 
+# Prepared statements (docs/performance.md "Planning the rule once per connection"): the
+# visibility rule's statements take 2-8 ms to plan and 0.2-3 ms to run, so each connection
+# plans them once. Server-side binding lets psycopg prepare a statement on its second run;
+# PostgreSQL then keeps a generic plan where it costs no more than the custom ones. On here
+# (direct connections); production.py turns it off unless DB_PREPARED_STATEMENTS=on, since
+# PgBouncer before 1.21 in transaction mode cannot carry prepared statements.
+PREPARED_STATEMENTS_DEFAULT = "on"
+PREPARED_STATEMENTS = {"server_side_binding": True, "prepare_threshold": 2}
+
+
+def prepared_statement_options(default: str = PREPARED_STATEMENTS_DEFAULT) -> dict:
+    """Return the OPTIONS that turn prepared statements on, if DB_PREPARED_STATEMENTS says so."""
+    on = os.environ.get("DB_PREPARED_STATEMENTS", default) == "on"
+    return dict(PREPARED_STATEMENTS) if on else {}
+
+
 def database_from_url(url: str) -> dict:
     """Return DATABASES["default"] for `url` with Django's native psycopg pool on."""
     config = dj_database_url.parse(url)
@@ -80,6 +97,7 @@ def database_from_url(url: str) -> dict:
         },
         "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3")),
     }
+    config["OPTIONS"].update(prepared_statement_options())
     config["CONN_MAX_AGE"] = 0
     config["CONN_HEALTH_CHECKS"] = True
     return config
@@ -139,6 +157,56 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Uploaded media (media/, docs/architecture.md "Media"): the file system under MEDIA_ROOT by
+# default, so `make run` needs nothing else; MEDIA_STORAGE=s3 stores them in an S3-compatible
+# bucket through django-storages (docs/scaling.md "Media"). Names are random, URLs public.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media-files"))
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+
+
+def media_storage_from_env(environ=os.environ) -> dict:
+    """Return STORAGES["default"] for the MEDIA_* variables in `environ`."""
+    if environ.get("MEDIA_STORAGE", "filesystem") != "s3":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": environ["MEDIA_S3_BUCKET"],
+            "endpoint_url": environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": environ.get("MEDIA_S3_REGION") or None,
+            # The keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3's own lookup).
+            # A CDN or the bucket's public host in front: URLs are https://<domain>/<name>.
+            "custom_domain": environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "location": environ.get("MEDIA_S3_PREFIX", ""),
+            # Random names are the capability: plain URLs, no expiring signatures.
+            "querystring_auth": False,
+            # Names never repeat (160 random bits): no existence check before each write.
+            "file_overwrite": True,
+            "default_acl": environ.get("MEDIA_S3_ACL") or None,
+            "object_parameters": {
+                "CacheControl": "public, max-age=31536000, immutable",
+                "ContentDisposition": "inline",
+            },
+        },
+    }
+
+
+STORAGES = {
+    "default": media_storage_from_env(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Django answers /media/<name> itself (media.views.serve: the stored type, nosniff, inline, a
+# strict CSP) unless MEDIA_SERVE=off, where the front server or the object store serves them.
+MEDIA_SERVE = os.environ.get("MEDIA_SERVE", "on") == "on" and STORAGES["default"][
+    "BACKEND"
+].endswith("FileSystemStorage")
+# An upload above this many bytes is refused before it is decoded; bigger request bodies are
+# spooled to a temporary file by Django, never held in memory.
+MEDIA_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Uploads never attached to a tweet or a profile are deleted after this many hours
+# (manage.py expire_uploads).
+MEDIA_UNATTACHED_HOURS = int(os.environ.get("MEDIA_UNATTACHED_HOURS", "24"))
 
 LOGGING = {
     "version": 1,
@@ -243,6 +311,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files from the sidecar package (static files), so the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Two fields named "type": an image's (media.api.serializers) and a notification's.
+    "ENUM_NAME_OVERRIDES": {
+        "MediaTypeEnum": "media.models.Kind",
+        "TypeEnum": "notifications.models.NotificationType",
+    },
 }
 # Bodies larger than this are refused with 400 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

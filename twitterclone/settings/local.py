@@ -3,14 +3,19 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES
+from .base import BASE_DIR, DATABASES, prepared_statement_options
 
 DEBUG = True
 
 if not DATABASES:
     from twitterclone.embedded_db import embedded_database_settings
 
-    DATABASES = {"default": embedded_database_settings(BASE_DIR / ".data")}
+    DATABASES = {
+        "default": {
+            **embedded_database_settings(BASE_DIR / ".data"),
+            "OPTIONS": prepared_statement_options(),
+        }
+    }
 
 # runserver serves static files itself; whitenoise (production) wants a collected STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

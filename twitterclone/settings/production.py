@@ -5,7 +5,14 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import API_THROTTLING, CACHES, DATABASES
+from .base import (
+    API_THROTTLING,
+    CACHES,
+    DATABASES,
+    PREPARED_STATEMENTS,
+    media_storage_from_env,
+    prepared_statement_options,
+)
 
 if not DATABASES:
     raise RuntimeError("DATABASE_URL must be set in production")
@@ -39,15 +46,19 @@ SECURE_HSTS_PRELOAD = _env_flag("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage_from_env(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Database behind PgBouncer in transaction mode (docs/scaling.md). The pool (base.py,
 # DB_POOL_MIN_SIZE / DB_POOL_MAX_SIZE / DB_POOL_TIMEOUT / DB_CONNECT_TIMEOUT) keeps each
 # process's connections to PgBouncer open; health checks drop one PgBouncer closed.
-# Server-side binding stays off (Django's default): PgBouncer 1.18 cannot carry prepared
-# statements across transactions.
+# Prepared statements (base.py) stay off unless DB_PREPARED_STATEMENTS=on: PgBouncer 1.18
+# in transaction mode cannot carry them across transactions. Turn them on for direct
+# connections to PostgreSQL or behind PgBouncer >= 1.21 with max_prepared_statements set.
+for option in PREPARED_STATEMENTS:
+    DATABASES["default"]["OPTIONS"].pop(option, None)
+DATABASES["default"]["OPTIONS"].update(prepared_statement_options(default="off"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = (
     os.environ.get("DB_CONN_HEALTH_CHECKS", "true") == "true"
 )

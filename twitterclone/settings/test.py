@@ -1,6 +1,8 @@
 """Test settings: real PostgreSQL (DATABASE_URL, or the embedded server), fast hashing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES
@@ -27,3 +29,6 @@ if os.environ.get("TEST_DATABASE_NAME"):
 
 # runserver serves static files itself; whitenoise (production) wants a collected STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+
+# Uploaded files of a test run land in a temporary folder, never in the work tree.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tc-media-"))

@@ -21,8 +21,8 @@ from accounts.services import token_create, user_set_active, user_update_profile
 from accounts.tests.factories import user_create
 from social.services import block_create, follow_create, privacy_set
 from tweets.models import Like, Tweet
-from tweets.services import retweet_create
-from tweets.tests.factories import post
+from tweets.services import bookmark_create, like_create, retweet_create
+from tweets.tests.factories import committed, post
 from twitterclone.tests.privacy_table import (
     ANONYMOUS,
     BLOCKED,
@@ -62,11 +62,12 @@ class World:
     tweets: dict[str, Tweet] = field(default_factory=dict)
 
 
-def _world(privacy: str) -> World:
+def _world(privacy: str, *, engaged: bool = False) -> World:
     """Build the scene through the services, then set the owner's privacy.
 
     Everything is made while the owner is public (a quote, a retweet, follows), so turning the
     account protected or private afterwards also proves protection is checked at read time.
+    `engaged` adds what the engagement surfaces read (see _engage).
     """
     owner = user_create(username="owner", display_name=f"{CARD_MARK} Owner")
     user_update_profile(user=owner, bio=f"my bio {CARD_MARK}")
@@ -98,12 +99,41 @@ def _world(privacy: str) -> World:
         user=bystander, original_tweet_id=tweets["own"].pk, content=""
     )
 
+    if engaged:
+        _engage(owner, viewers, tweets)
     if privacy != Privacy.PUBLIC:
         privacy_set(user=owner, privacy=privacy)
-        follow_create(follower=viewers[REQUESTER], followee=owner)  # stays pending
+        committed(follow_create)(follower=viewers[REQUESTER], followee=owner)  # stays pending
     block_create(blocker=owner, blocked=viewers[BLOCKED])
     block_create(blocker=viewers[BLOCKING], blocked=owner)
     return World(owner=owner, bystander=bystander, viewers=viewers, tweets=tweets)
+
+
+ENGAGED = [STRANGER, REQUESTER, FOLLOWER, BLOCKED, BLOCKING]
+ABOUT_OWN_TWEETS = {"like", "retweet", "follow"}  # about the viewer's own tweet, or no tweet
+OWNER_TWEETS = {"mention", "reply", "quote"}  # the notification shows one of the owner's tweets
+
+
+def _engage(owner: User, viewers: dict[str, User | None], tweets: dict[str, Tweet]) -> None:
+    """While the owner is public: the owner engages with every viewer, and every viewer back.
+
+    The owner mentions each viewer (TWEET_MARK), replies to and quotes each one's tweet
+    (TWEET_MARK), likes and retweets it and follows them; each viewer mentions and likes the
+    owner and bookmarks the owner's tweet. Notifications come from their jobs, run as after a
+    commit.
+    """
+    others = [viewers[kind] for kind in ENGAGED]
+    post(owner, f"{TWEET_MARK} hello " + " ".join(f"@{user.username}" for user in others))
+    for user in others:
+        theirs = post(user, f"{user.username} says hi")
+        post(owner, f"{TWEET_MARK} a reply", reply_to_id=theirs.pk)
+        post(owner, f"{TWEET_MARK} a quote", quote_of_id=theirs.pk)
+        committed(like_create)(user=owner, tweet_id=theirs.pk)
+        committed(retweet_create)(user=owner, tweet_id=theirs.pk)
+        committed(follow_create)(follower=owner, followee=user)
+        post(user, "hello @owner")
+        committed(like_create)(user=user, tweet_id=tweets["own"].pk)
+        bookmark_create(user=user, tweet_id=tweets["own"].pk)
 
 
 def _expected_access(viewer: str, privacy: str) -> str:
@@ -351,3 +381,73 @@ def test_a_hidden_tweet_shows_to_its_author_and_staff_only(viewer):
     assert (quote["quote_of"] is not None) is may_see
     if not may_see:
         session.assert_absent(f"{TWEET_MARK} one")
+
+
+def _all_pages(session: Session, path: str) -> list[dict]:
+    """Follow `next` links to the end; return every item."""
+    items, url = [], path
+    while url:
+        page = session.get(url, 200)
+        items += page["results"]
+        url = page["next"].split(API, 1)[1] if page.get("next") else None
+    return items
+
+
+@pytest.mark.parametrize("viewer", [v for v in VIEWERS if v != ANONYMOUS])
+def test_privacy_matrix_over_notifications_bookmarks_and_suggestions(viewer, privacy):
+    """The engagement surfaces answer to the same table: what the owner did, the viewer saved,
+    and whom the viewer is told to follow."""
+    world = _world(privacy, engaged=True)
+    session = Session(world.viewers[viewer])
+    tweets_ok = may_see_tweets(viewer, privacy)
+    blocked = viewer in (BLOCKED, BLOCKING)
+
+    flat = _all_pages(session, "/me/notifications?grouped=false&limit=5")
+    grouped = _all_pages(session, "/me/notifications?grouped=true&limit=5")
+    from_owner = {item["type"] for item in flat if item["actor"]["username"] == "owner"}
+    grouped_from_owner = {
+        item["type"]
+        for item in grouped
+        if "owner" in [actor["username"] for actor in item["actors"]]
+    }
+    if viewer == OWNER:
+        # Mentions and likes from every viewer but the two on either side of a block; the
+        # requester's pending request too when there is something to request.
+        actors = {item["actor"]["username"] for item in flat}
+        assert actors.isdisjoint({BLOCKED, BLOCKING})
+        assert {STRANGER, REQUESTER, FOLLOWER} <= actors
+        requests = {i["actor"]["username"] for i in flat if i["type"] == "follow_request"}
+        assert requests == ({REQUESTER} if privacy != Privacy.PUBLIC else set())
+    elif blocked:
+        assert from_owner == grouped_from_owner == set()
+    else:
+        expected = ABOUT_OWN_TWEETS | (OWNER_TWEETS if tweets_ok else set())
+        assert from_owner == expected
+        assert grouped_from_owner == expected
+        for item in flat:
+            if item["actor"]["username"] == "owner":
+                assert item["actor"]["access"] == _expected_access(viewer, privacy)
+    unread = session.get("/me/notifications/unread-count", 200)["count"]
+    assert unread == len(flat)
+
+    # Bookmarks: the owner's tweet stays in the list only while the viewer may see it.
+    bookmarks = _all_pages(session, "/me/bookmarks?limit=5")
+    if viewer != OWNER:
+        assert (world.tweets["own"].pk in [tweet["id"] for tweet in bookmarks]) is tweets_ok
+    if tweets_ok:
+        single = session.get(f"/tweets/{world.tweets['own'].pk}", 200)
+        assert single["bookmarked"] is (viewer != OWNER)
+
+    # Suggestions: the bystander each viewer follows follows the owner, so the owner is a
+    # candidate for all but whom the rule or the graph excludes.
+    suggested = [
+        user["username"] for user in session.get("/me/suggestions?limit=20", 200)["results"]
+    ]
+    already = viewer in (OWNER, FOLLOWER) or (viewer == REQUESTER and privacy != Privacy.PUBLIC)
+    expected_suggested = not (already or blocked or privacy == Privacy.PRIVATE)
+    assert ("owner" in suggested) is expected_suggested
+
+    if not tweets_ok:
+        session.assert_absent(TWEET_MARK)
+    if not may_see_card(viewer, privacy):
+        session.assert_absent(CARD_MARK)

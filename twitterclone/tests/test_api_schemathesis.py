@@ -71,8 +71,11 @@ CONFIG = {
             # uri" cannot); display_name "" is engineer h3's schema/behaviour fix.
             "me_partial_update",
             # reply_to_id / quote_of_id must name a tweet that exists and the author may see;
-            # media URLs as above.
+            # media URLs as above; media_ids must be the caller's own unattached uploads.
             "tweets_create",
+            # The file must be an image whose bytes decode as JPEG, PNG, WebP or GIF: a
+            # "binary" body cannot say so.
+            "uploads_create",
             # up_to_id must name one of the user's own notifications.
             "me_notifications_read",
             # A phrase that is blank once cleaned (control characters, blank fillers) or holds
