@@ -23,6 +23,7 @@ from tweets.models import Like, Tweet
 # group_key_for is the seed's too (notifications.seeding): one definition of a group.
 from .grouping import group_key_for
 from .models import MAX_NEW_ACCOUNT_DAYS, Notification, NotificationSettings, NotificationType
+from .signals import notifications_created
 
 T = NotificationType
 
@@ -55,10 +56,13 @@ def _insert(rows: list[Notification]) -> int:
         # bulk_create(ignore_conflicts=True) cannot say which rows were new; RETURNING can.
         cursor.execute(
             f"INSERT INTO {Notification._meta.db_table} ({', '.join(columns)}) VALUES {values} "
-            "ON CONFLICT DO NOTHING RETURNING 1",
+            "ON CONFLICT DO NOTHING RETURNING recipient_id",
             params,
         )
-        return len(cursor.fetchall())
+        recipient_ids = [row[0] for row in cursor.fetchall()]
+    if recipient_ids:
+        notifications_created.send(sender=Notification, recipient_ids=recipient_ids)
+    return len(recipient_ids)
 
 
 def _locked_one(sql: str, params: list) -> tuple | None:

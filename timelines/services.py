@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from .models import HomeTimeline, HomeTimelineEntry
+from .signals import tweet_fanned_out
 
 
 def _celebrities_sql() -> str:
@@ -21,12 +22,14 @@ def _celebrities_sql() -> str:
     return "SELECT user_id FROM timeline_pulled_authors"
 
 
+@transaction.atomic
 def timeline_fan_out(*, tweet_id: int) -> int:
     """Insert a tweet into its author's and every follower's built timeline; return rows added.
 
     One INSERT ... SELECT from user_followers. A celebrity's tweet goes only to the author's
     own timeline; followers pull it on read. Followers without a built timeline are skipped:
-    their first read queues a rebuild.
+    their first read queues a rebuild. Then `tweet_fanned_out` is sent once, in the same
+    transaction (the stream app's live event commits with the rows it announces).
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -58,7 +61,9 @@ def timeline_fan_out(*, tweet_id: int) -> int:
             """,
             {"tweet_id": tweet_id, "threshold": settings.TIMELINE_CELEBRITY_THRESHOLD},
         )
-        return cursor.rowcount
+        added = cursor.rowcount
+    tweet_fanned_out.send(sender=HomeTimelineEntry, tweet_id=tweet_id)
+    return added
 
 
 def timeline_sweep(*, rows: list[tuple[int, int, datetime]]) -> int:

@@ -176,6 +176,33 @@ def _decoded(values: tuple) -> tuple:
     return tuple(values)
 
 
+def _visible_statement(viewer: Viewer, *, unmuted: bool) -> Statement:
+    def build(stand_in) -> None:
+        ids = Value([_IDS], output_field=ArrayField(BigIntegerField()))
+        queryset = Tweet.objects.filter(EqualsAny(F("pk"), ids)).visible_to(stand_in)
+        if unmuted:
+            queryset = queryset.filter(tweet_unmuted_q(viewer=stand_in))
+        list(queryset.values_list("id"))
+
+    return statement(("tweets.cards.visible", unmuted), viewer, build)
+
+
+def tweet_viewers(*, tweet_id: int, viewers: list, unmuted: bool = False) -> set[int]:
+    """Return the ids of `viewers` who may see `tweet_id` (with `unmuted`, in a list).
+
+    The rule of tweets_by_ids, for many viewers at once: one statement per kind of viewer
+    (Statement.run_for_viewers), not one per viewer.
+    """
+    kinds: dict[int, tuple[Statement, list[int]]] = {}
+    for viewer in viewers:
+        compiled = _visible_statement(viewer, unmuted=unmuted)
+        kinds.setdefault(id(compiled), (compiled, []))[1].append(viewer.pk)
+    seen = set()
+    for compiled, viewer_ids in kinds.values():
+        seen.update(row[0] for row in compiled.run_for_viewers(viewer_ids, [tweet_id]))
+    return seen
+
+
 def _objects_from_rows(rows: list[tuple]) -> list[Tweet]:
     """Build the tweets of page rows (see _page_columns) with Model.from_db."""
     db = connection.alias

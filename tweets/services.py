@@ -35,7 +35,14 @@ from .models import (
     tweet_fields,
 )
 from .selectors import tweet_get_visible
-from .signals import like_created, like_removed, retweet_removed, tweet_posted, tweets_deleted
+from .signals import (
+    like_created,
+    like_removed,
+    retweet_removed,
+    tweet_hidden,
+    tweet_posted,
+    tweets_deleted,
+)
 from .visibility import tweet_shareable
 
 CONTENT_REQUIRED = "Write something first."
@@ -478,6 +485,8 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool) -> Tweet:
     """
     Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
     tweet.is_hidden = hidden
+    if hidden:
+        tweet_hidden.send(sender=Tweet, tweet_id=tweet.pk, author_id=tweet.user_id)
     return tweet
 
 

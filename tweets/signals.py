@@ -11,6 +11,8 @@ from django.dispatch import Signal
 tweet_posted = Signal()
 # Tweets were deleted. Keyword arguments: rows, a list of (tweet id, author id, created_at).
 tweets_deleted = Signal()
+# A moderator hid a tweet. Keyword arguments: tweet_id, author_id.
+tweet_hidden = Signal()
 # A like was added or taken back. Keyword arguments: user_id, tweet_id (the liked original).
 like_created = Signal()
 like_removed = Signal()

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("search.api.urls")),
     path("", include("tweets.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("stream.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", include("tweets.urls")),
     path("", include("search.urls")),
     path("", include("notifications.urls")),
+    path("", include("stream.urls")),
     # Last, so any API layer added above wins: every other /api/ path, whatever the method and
     # whatever it holds (newlines too, hence [\s\S]), is a JSON 404 instead of an HTML page.
     re_path(r"^api/[\s\S]*\Z", api_errors.not_found, name=api_errors.NOT_FOUND_NAME),

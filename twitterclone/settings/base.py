@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "timelines",
     "search",
     "notifications",
+    "stream",
     "moderation",
 ]
 
@@ -239,6 +240,33 @@ TIMELINE_MAX_ROWS = int(os.environ.get("TIMELINE_MAX_ROWS", "800"))
 TIMELINE_REBUILD_DAYS = int(os.environ.get("TIMELINE_REBUILD_DAYS", "7"))
 # manage.py prune_notifications deletes notifications older than this many days.
 NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "180"))
+
+# Live updates (stream app, docs/architecture.md "Live updates", docs/scaling.md).
+# The listener connects here directly (LISTEN cannot go through PgBouncer's transaction
+# pooling); empty: the default database's settings.
+STREAM_DATABASE_URL = os.environ.get("STREAM_DATABASE_URL", "")
+# Streams one process holds; past this a new one answers 503 with Retry-After.
+STREAM_MAX_CONNECTIONS = int(os.environ.get("STREAM_MAX_CONNECTIONS", "12000"))
+STREAM_RETRY_AFTER = int(os.environ.get("STREAM_RETRY_AFTER", "10"))
+# A reconnecting client gets at most this many missed events, else "reload".
+STREAM_REPLAY_MAX = int(os.environ.get("STREAM_REPLAY_MAX", "200"))
+# stream_events keeps this many newest rows (the replay window of every client).
+STREAM_EVENTS_KEEP = int(os.environ.get("STREAM_EVENTS_KEEP", "100000"))
+# A listener that reconnects replays at most this many events to its streams, else "reload".
+STREAM_CATCHUP_MAX = int(os.environ.get("STREAM_CATCHUP_MAX", "10000"))
+STREAM_RECONNECT_MAX_DELAY = float(os.environ.get("STREAM_RECONNECT_MAX_DELAY", "5"))
+# Events waiting for one slow client; past this it gets "reload" and is closed.
+STREAM_QUEUE_MAX = int(os.environ.get("STREAM_QUEUE_MAX", "500"))
+STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "20"))
+# How long a new stream waits for the listener before 503.
+STREAM_CONNECT_TIMEOUT = float(os.environ.get("STREAM_CONNECT_TIMEOUT", "3"))
+STREAM_RETRY_MS = int(os.environ.get("STREAM_RETRY_MS", "2000"))
+# Under WSGI the stream answers at once and the browser polls this often.
+STREAM_POLL_RETRY_MS = int(os.environ.get("STREAM_POLL_RETRY_MS", "5000"))
+# Where pages open the stream: "" is this origin (a proxy routes the path to the ASGI
+# process); or the ASGI process's own origin, which must then list the site's origin here.
+STREAM_URL = os.environ.get("STREAM_URL", "")
+STREAM_CORS_ORIGINS = [o for o in os.environ.get("STREAM_CORS_ORIGINS", "").split(",") if o]
 
 # Rate limits (twitterclone/limits.py) for the API and the HTML forms alike; the rates are
 # DEFAULT_THROTTLE_RATES below. API_THROTTLING=off turns every one off (load tests).

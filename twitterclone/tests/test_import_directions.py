@@ -1,7 +1,7 @@
 """The apps depend on each other in one direction, with no cycle and no lazy import to hide one.
 
     twitterclone (plumbing) <- accounts <- media <- social <- tweets <- timelines, search,
-        notifications <- moderation
+        notifications <- stream <- moderation
 
 Read every application module with `ast` (tests and migrations aside: tests may reach any
 app to set up a world, migrations are frozen history) and check each import of a project
@@ -29,7 +29,9 @@ RANK = {
     "timelines": 5,
     "search": 5,
     "notifications": 5,
-    "moderation": 6,
+    # Live events: built through tweets' and notifications' rules, fed by their signals.
+    "stream": 6,
+    "moderation": 7,
 }
 ENTRY_FILES = {"views.py", "urls.py", "admin.py", "wsgi.py", "asgi.py"}
 ENTRY_FOLDERS = {"api", "templatetags", "commands", "settings"}
@@ -39,6 +41,7 @@ LAZY_ALLOWED = {
     # Django's documented place to connect receivers: once every app's models are loaded.
     ("timelines.apps", "timelines.receivers"),
     ("notifications.apps", "notifications.receivers"),
+    ("stream.apps", "stream.receivers"),
 }
 
 

@@ -1,0 +1,20 @@
+#!/bin/sh
+# The live-updates server: granian serving the ASGI app, of which only GET /api/v1/me/stream
+# is routed here (docs/scaling.md "Live updates"); the WSGI app (deploy/serve.sh) serves the
+# rest. ASGI without lifespan ("asginl": Django does not speak that protocol). Each worker
+# process holds one LISTEN connection, straight to PostgreSQL (STREAM_DATABASE_URL), and up to
+# STREAM_MAX_CONNECTIONS streams; past that a new stream answers 503 with Retry-After.
+# --backpressure (requests a worker takes at once; granian defaults to backlog / workers)
+# must stay above STREAM_MAX_CONNECTIONS, or streams past it wait unanswered instead of 503.
+# Used by docker-compose.yml and bench/streams.py.
+set -eu
+exec granian --interface asginl \
+    --host "${STREAM_HOST:-0.0.0.0}" --port "${STREAM_PORT:-8001}" \
+    --workers "${STREAM_WORKERS:-1}" \
+    --backlog "${WEB_BACKLOG:-4096}" \
+    --backpressure "${STREAM_BACKPRESSURE:-16000}" \
+    --http 1 --no-ws \
+    --respawn-failed-workers \
+    --workers-kill-timeout "${WEB_KILL_TIMEOUT:-30}" \
+    --log-level "${WEB_LOG_LEVEL:-warning}" \
+    twitterclone.asgi:application
