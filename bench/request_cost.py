@@ -22,7 +22,8 @@ To compare two versions on the same data, run it from a worktree of each, back t
 side by side: the JSON (GET /api/v1/timeline/home) and the HTML page (GET / signed in), each
 asked with `Accept-Encoding: gzip` as a browser asks, from a client whose middleware lacks
 GZipMiddleware ("plain", as before it was added) and one with the settings' own ("gzip"),
-alternating in `--rounds` rounds so that the machine's load falls on both alike.
+alternating in `--rounds` rounds (each going first in every other round) so that the
+machine's load falls on both alike.
 """
 
 import argparse
@@ -137,7 +138,9 @@ GZIP = "django.middleware.gzip.GZipMiddleware"
 def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
     """CPU per request of the home timeline (JSON and HTML) without and with GZipMiddleware."""
     from django.conf import settings
+    from django.middleware.gzip import GZipMiddleware
     from django.test import Client, override_settings
+    from django.utils.text import compress_string
 
     assert GZIP in settings.MIDDLEWARE, "GZipMiddleware is not in the settings' MIDDLEWARE"
     plain = [m for m in settings.MIDDLEWARE if m != GZIP]
@@ -161,7 +164,10 @@ def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
         sizes: dict[str, int] = {}
         for round_ in range(rounds):
             for name, path in paths.items():
-                for variant, client in clients.items():
+                # Each variant goes first in every other round: the second of a pair ran
+                # slower than the first in a trial, whichever it was.
+                order = list(clients.items())
+                for variant, client in order[::-1] if round_ % 2 else order:
                     response = client.get(path)
                     assert response.status_code == 200, (path, response.status_code)
                     compressed = response.get("Content-Encoding") == "gzip"
@@ -174,6 +180,14 @@ def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
                     result = measure(call, runs)
                     cpu.setdefault(f"{name}_{variant}", []).append(result["cpu_mean_ms"])
                     print(f"round {round_ + 1} {name:9} {variant:5} {result}", flush=True)
+        # The work the middleware adds, alone: compressing this very body as it does.
+        compress_ms = {}
+        for name, path in paths.items():
+            body = clients["plain"].get(path).content
+            started = time.process_time()
+            for _ in range(runs):
+                compress_string(body, max_random_bytes=GZipMiddleware.max_random_bytes)
+            compress_ms[name] = (time.process_time() - started) * 1000 / runs
     results = {}
     for name in paths:
         before = statistics.fmean(cpu[f"{name}_plain"])
@@ -182,6 +196,8 @@ def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
             "cpu_mean_ms_plain": round(before, 2),
             "cpu_mean_ms_gzip": round(after, 2),
             "cpu_change_pct": round(100 * (after - before) / before, 1),
+            "compress_cpu_ms": round(compress_ms[name], 3),
+            "compress_pct_of_plain": round(100 * compress_ms[name] / before, 1),
             "bytes_plain": sizes[f"{name}_plain"],
             "bytes_gzip": sizes[f"{name}_gzip"],
             "rounds_plain": cpu[f"{name}_plain"],
