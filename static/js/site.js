@@ -75,7 +75,7 @@
     var target = event.detail.target;
     var active = document.activeElement;
     if (!control || !event.detail.shouldSwap) { pending = null; return; }
-    control.focus = !!(target && active && active !== document.body && target.contains(active));
+    control.hadFocus = !!(target && active && active !== document.body && target.contains(active));
     // For "Load more": the first card that was not on the page yet, should the list end.
     control.before = document.querySelectorAll("article.tweet, li.notification, li.person").length;
     pending = control;
@@ -89,7 +89,7 @@
     if (!found) return;
     var done = pending;
     pending = null;
-    if (done.focus) found.focus();
+    if (done.hadFocus) found.focus();
     announce(found.getAttribute("data-announce") || (done.key === "load-more" ? "More loaded" : ""));
   }
 
@@ -103,7 +103,7 @@
     var items = document.querySelectorAll("article.tweet, li.notification, li.person");
     var first = items[done.before];
     var link = first && first.querySelector(FOCUSABLE);
-    if (link && done.focus) link.focus();
+    if (link && done.hadFocus) link.focus();
     announce("Everything is loaded");
   }
 
