@@ -22,8 +22,9 @@ To compare two versions on the same data, run it from a worktree of each, back t
 side by side: the JSON (GET /api/v1/timeline/home) and the HTML page (GET / signed in), each
 asked with `Accept-Encoding: gzip` as a browser asks, from a client whose middleware lacks
 GZipMiddleware ("plain", as before it was added) and one with the settings' own ("gzip"),
-alternating in `--rounds` rounds (each going first in every other round) so that the
-machine's load falls on both alike.
+alternating in `--rounds` rounds (the order flipped every other round) so that the
+machine's load falls on both alike; a second plain client ("again") is the A/A control that
+shows how far two identical clients measure apart.
 """
 
 import argparse
@@ -159,13 +160,19 @@ def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
     # No collected manifest here: the HTML page links its static files by their plain names.
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_PLAIN}}
     with override_settings(STORAGES=storages):
-        clients = {"plain": client_with(plain), "gzip": client_with(list(settings.MIDDLEWARE))}
+        # "again" is a second plain client: the A/A control, i.e. how far two identical
+        # clients measure apart on this machine.
+        clients = {
+            "plain": client_with(plain),
+            "gzip": client_with(list(settings.MIDDLEWARE)),
+            "again": client_with(plain),
+        }
         cpu: dict[str, list[float]] = {}
         sizes: dict[str, int] = {}
         for round_ in range(rounds):
             for name, path in paths.items():
-                # Each variant goes first in every other round: the second of a pair ran
-                # slower than the first in a trial, whichever it was.
+                # The order flips every other round: the second of a pair ran slower than
+                # the first in a trial, whichever it was.
                 order = list(clients.items())
                 for variant, client in order[::-1] if round_ % 2 else order:
                     response = client.get(path)
@@ -192,10 +199,13 @@ def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
     for name in paths:
         before = statistics.fmean(cpu[f"{name}_plain"])
         after = statistics.fmean(cpu[f"{name}_gzip"])
+        again = statistics.fmean(cpu[f"{name}_again"])
         results[name] = {
             "cpu_mean_ms_plain": round(before, 2),
             "cpu_mean_ms_gzip": round(after, 2),
             "cpu_change_pct": round(100 * (after - before) / before, 1),
+            "cpu_mean_ms_again": round(again, 2),
+            "aa_change_pct": round(100 * (again - before) / before, 1),
             "compress_cpu_ms": round(compress_ms[name], 3),
             "compress_pct_of_plain": round(100 * compress_ms[name] / before, 1),
             "bytes_plain": sizes[f"{name}_plain"],
