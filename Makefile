@@ -11,7 +11,7 @@ PORT ?= 8000
 # The address to print: a server on every interface is reached through loopback here.
 URL_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
-.PHONY: run stop test install migrate lint format bench clean-db chromium
+.PHONY: run stop test install migrate lint format bench clean-db chromium lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,19 @@ chromium:
 test: lint chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Lighthouse on /, /explore, a profile and /login of a server started with `make run` (in another
+# shell): installed from npm into build/lighthouse (gitignored; pinned to 12.2.3, as later
+# releases want Node 22), Debian's chromium as the browser. Scores: docs/accessibility.md.
+LIGHTHOUSE_DIR := build/lighthouse
+LIGHTHOUSE := $(LIGHTHOUSE_DIR)/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	mkdir -p $(LIGHTHOUSE_DIR)
+	npm install --prefix $(LIGHTHOUSE_DIR) --no-save --no-audit --no-fund -E lighthouse@12.2.3
+
+lighthouse: install chromium $(LIGHTHOUSE)
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python bench/lighthouse.py \
+	  --base-url http://$(URL_HOST):$(PORT) --lighthouse $(LIGHTHOUSE)
 
 bench: migrate
 	$(BIN)/python bench/services_latency.py

@@ -17,6 +17,14 @@ Run from the project root against a seeded database (manage.py seed_social):
         .venv/bin/python bench/request_cost.py --runs 300 [--json PATH]
 
 To compare two versions on the same data, run it from a worktree of each, back to back.
+
+`--gzip` instead compares the home timeline without and with GZipMiddleware in one process,
+side by side: the JSON (GET /api/v1/timeline/home) and the HTML page (GET / signed in), each
+asked with `Accept-Encoding: gzip` as a browser asks, from a client whose middleware lacks
+GZipMiddleware ("plain", as before it was added) and one with the settings' own ("gzip"),
+alternating in `--rounds` rounds (the order flipped every other round) so that the
+machine's load falls on both alike; a second plain client ("again") is the A/A control that
+shows how far two identical clients measure apart.
 """
 
 import argparse
@@ -63,6 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--gzip", action="store_true", help="home timeline without/with gzip")
+    parser.add_argument("--rounds", type=int, default=4, help="--gzip: alternating rounds")
     args = parser.parse_args()
 
     import django
@@ -79,6 +89,14 @@ def main() -> None:
     author = User.objects.filter(tweets_count__gte=100, privacy="public").order_by("id").first()
     tweet = Tweet.objects.filter(user=author).order_by("-created_at", "-id").first()
     token = token_create(user=reader)
+    if args.gzip:
+        try:
+            results = gzip_compare(reader=reader, token=token, runs=args.runs, rounds=args.rounds)
+        finally:
+            token_delete(token=token)
+        if args.json:
+            args.json.write_text(json.dumps({"runs": args.runs, "gzip": results}, indent=2))
+        return
     client = Client(headers={"authorization": f"Bearer {token}"})
     posted: list[int] = []
 
@@ -113,6 +131,93 @@ def main() -> None:
         token_delete(token=token)
     if args.json:
         args.json.write_text(json.dumps({"runs": args.runs, "results": results}, indent=2))
+
+
+GZIP = "django.middleware.gzip.GZipMiddleware"
+
+
+def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
+    """CPU per request of the home timeline (JSON and HTML) without and with GZipMiddleware."""
+    from django.conf import settings
+    from django.middleware.gzip import GZipMiddleware
+    from django.test import Client, override_settings
+    from django.utils.text import compress_string
+
+    assert GZIP in settings.MIDDLEWARE, "GZipMiddleware is not in the settings' MIDDLEWARE"
+    plain = [m for m in settings.MIDDLEWARE if m != GZIP]
+    headers = {"authorization": f"Bearer {token}", "accept-encoding": "gzip, deflate, br"}
+    paths = {"home_json": "/api/v1/timeline/home", "home_html": "/"}
+
+    def client_with(middleware: list[str]):
+        # A client loads its middleware on its first request and keeps it.
+        with override_settings(MIDDLEWARE=middleware):
+            client = Client(headers=headers)
+            client.force_login(reader)
+            for path in paths.values():
+                client.get(path)
+        return client
+
+    # No collected manifest here: the HTML page links its static files by their plain names.
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_PLAIN}}
+    with override_settings(STORAGES=storages):
+        # "again" is a second plain client: the A/A control, i.e. how far two identical
+        # clients measure apart on this machine.
+        clients = {
+            "plain": client_with(plain),
+            "gzip": client_with(list(settings.MIDDLEWARE)),
+            "again": client_with(plain),
+        }
+        cpu: dict[str, list[float]] = {}
+        sizes: dict[str, int] = {}
+        for round_ in range(rounds):
+            for name, path in paths.items():
+                # The order flips every other round: the second of a pair ran slower than
+                # the first in a trial, whichever it was.
+                order = list(clients.items())
+                for variant, client in order[::-1] if round_ % 2 else order:
+                    response = client.get(path)
+                    assert response.status_code == 200, (path, response.status_code)
+                    compressed = response.get("Content-Encoding") == "gzip"
+                    assert compressed == (variant == "gzip"), (path, variant)
+                    sizes[f"{name}_{variant}"] = len(response.content)
+
+                    def call(client=client, path=path):
+                        client.get(path)
+
+                    result = measure(call, runs)
+                    cpu.setdefault(f"{name}_{variant}", []).append(result["cpu_mean_ms"])
+                    print(f"round {round_ + 1} {name:9} {variant:5} {result}", flush=True)
+        # The work the middleware adds, alone: compressing this very body as it does.
+        compress_ms = {}
+        for name, path in paths.items():
+            body = clients["plain"].get(path).content
+            started = time.process_time()
+            for _ in range(runs):
+                compress_string(body, max_random_bytes=GZipMiddleware.max_random_bytes)
+            compress_ms[name] = (time.process_time() - started) * 1000 / runs
+    results = {}
+    for name in paths:
+        before = statistics.fmean(cpu[f"{name}_plain"])
+        after = statistics.fmean(cpu[f"{name}_gzip"])
+        again = statistics.fmean(cpu[f"{name}_again"])
+        results[name] = {
+            "cpu_mean_ms_plain": round(before, 2),
+            "cpu_mean_ms_gzip": round(after, 2),
+            "cpu_change_pct": round(100 * (after - before) / before, 1),
+            "cpu_mean_ms_again": round(again, 2),
+            "aa_change_pct": round(100 * (again - before) / before, 1),
+            "compress_cpu_ms": round(compress_ms[name], 3),
+            "compress_pct_of_plain": round(100 * compress_ms[name] / before, 1),
+            "bytes_plain": sizes[f"{name}_plain"],
+            "bytes_gzip": sizes[f"{name}_gzip"],
+            "rounds_plain": cpu[f"{name}_plain"],
+            "rounds_gzip": cpu[f"{name}_gzip"],
+        }
+        print(f"{name:9} {results[name]}", flush=True)
+    return results
+
+
+STATIC_PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
 if __name__ == "__main__":

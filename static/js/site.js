@@ -41,8 +41,78 @@
     box.replaceChildren(note);
   }
 
+  // The one polite live region (base.html). Emptied first, so the same words twice are read
+  // twice. Other scripts announce with: document.dispatchEvent(new CustomEvent("tc:announce",
+  // {detail: "3 new notifications"})).
+  var announceTimer = null;
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region || !text) return;
+    region.textContent = "";
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // htmx swaps replace the control a person just used (the like button, the follow button,
+  // "Load more"), and focus would fall to the page body. Before the swap remember which
+  // control it was (its data-focus-key names it: like-<tweet id>, follow-<user id> ...;
+  // "Load more" is the one in .load-more); when the new HTML is in, focus its equivalent
+  // there and announce the new state (its data-announce).
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]), textarea, select, summary";
+  var pending = null;
+
+  function controlOf(elt) {
+    if (!elt || !elt.closest) return null;
+    if (elt.closest(".load-more")) return { key: "load-more", selector: ".load-more a" };
+    var control = elt.matches("[data-focus-key]") ? elt : elt.querySelector("[data-focus-key]");
+    if (!control) return null;
+    var key = control.getAttribute("data-focus-key");
+    return { key: key, selector: '[data-focus-key="' + CSS.escape(key) + '"]' };
+  }
+
+  function rememberControl(event) {
+    var control = controlOf(event.detail.requestConfig && event.detail.requestConfig.elt);
+    var target = event.detail.target;
+    var active = document.activeElement;
+    if (!control || !event.detail.shouldSwap) { pending = null; return; }
+    control.hadFocus = !!(target && active && active !== document.body && target.contains(active));
+    // For "Load more": the first card that was not on the page yet, should the list end.
+    control.before = document.querySelectorAll("article.tweet, li.notification, li.person").length;
+    pending = control;
+  }
+
+  function restoreControl(event) {
+    if (!pending) return;
+    var root = event.detail.elt;
+    if (!root || !root.querySelector) return;
+    var found = root.matches(pending.selector) ? root : root.querySelector(pending.selector);
+    if (!found) return;
+    var done = pending;
+    pending = null;
+    if (done.hadFocus) found.focus();
+    announce(found.getAttribute("data-announce") || (done.key === "load-more" ? "More loaded" : ""));
+  }
+
+  // No equivalent came back (the last page of a list has no "Load more"): focus the first
+  // new item's first link instead of the body.
+  function settleWithoutControl() {
+    if (!pending) return;
+    var done = pending;
+    pending = null;
+    if (done.key !== "load-more") return;
+    var items = document.querySelectorAll("article.tweet, li.notification, li.person");
+    var first = items[done.before];
+    var link = first && first.querySelector(FOCUSABLE);
+    if (link && done.hadFocus) link.focus();
+    announce("Everything is loaded");
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     document.body.addEventListener("htmx:responseError", announceRefusal);
+    document.body.addEventListener("htmx:beforeSwap", rememberControl);
+    document.body.addEventListener("htmx:load", restoreControl);
+    document.body.addEventListener("htmx:afterSettle", settleWithoutControl);
+    document.addEventListener("tc:announce", function (event) { announce(event.detail); });
   });
 })();

@@ -89,6 +89,7 @@ AVATAR_SIZES = {"s": 32, "m": 48, "l": 96}
 @register.simple_tag
 def avatar(user, size: str = "m") -> SafeString:
     """Render the user's picture, or their initial in a circle of a colour their id picks."""
+    # 30 % lightness: a white initial is at least 4.7:1 on every hue (45 % was 2.3:1 on yellow).
     pixels = AVATAR_SIZES.get(size, 48)
     # A person listed at "minimal" access (social.selectors) shows no more than the handle.
     minimal = getattr(user, "access", None) == ProfileAccess.MINIMAL
@@ -107,7 +108,7 @@ def avatar(user, size: str = "m") -> SafeString:
     initial = ((user.username if minimal else user.display_name) or user.username or "?")[:1]
     initial = initial.upper()
     return format_html(
-        '<span class="avatar avatar-{} avatar-fallback" style="background:hsl({},55%,45%)" '
+        '<span class="avatar avatar-{} avatar-fallback" style="background:hsl({},55%,30%)" '
         'aria-hidden="true">{}</span>',
         size,
         hue,

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse
 # database calls from that thread (the live server's own threads are unaffected).
@@ -54,13 +55,58 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
+# WCAG 2.2 A and AA plus axe's best practices (landmarks, headings, unique names).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+FAILING_IMPACTS = ("serious", "critical")
+# The desktop layout and a phone (an iPhone 12-15 is 390 CSS pixels wide).
+WIDTHS = (1280, 390)
+_axe = Axe()
+
+
+def _violations_report(page, width: int, violations: list[dict]) -> str:
+    lines = [f"{page.url} at {width}px:"]
+    for violation in violations:
+        lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {' '.join(map(str, node['target']))}: {node['html'][:160]}")
+            for check in node["any"] + node["all"] + node["none"]:
+                lines.append(f"      - {check['message']}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    ... and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, widths: tuple[int, ...] = WIDTHS) -> None:
+    """Fail on any serious or critical axe-core violation of the page, at each width.
+
+    The page is checked as it is now (after the test's clicks), then the viewport goes back to
+    the size it had.
+    """
+    size = page.viewport_size or {"width": 1280, "height": 720}
+    reports = []
+    try:
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": size["height"]})
+            violations = _axe.run(page, options=AXE_OPTIONS).response["violations"]
+            failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+            if failing:
+                reports.append(_violations_report(page, width, failing))
+    finally:
+        page.set_viewport_size(size)
+    if reports:
+        report = "\n".join(reports)
+        pytest.fail(f"axe found serious or critical violations:\n{report}", pytrace=False)
+
+
 @pytest.fixture
 def site(live_server, page):
-    """Return a helper that opens a path of the live server in the test's page."""
+    """Return a helper that opens a path of the live server in the test's page, checked by axe."""
     page.set_default_timeout(10_000)
 
     def open_path(path: str = "/"):
         page.goto(live_server.url + path)
+        assert_accessible(page)
         return page
 
     return open_path

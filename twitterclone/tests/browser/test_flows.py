@@ -16,15 +16,26 @@ from tweets.models import Like, Tweet
 from tweets.tests.factories import post
 from twitterclone.tests.api_helpers import throttle_rates
 
+from .conftest import assert_accessible
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def log_in(page, live_server, username: str) -> None:
+def log_in(page, live_server, username: str, *, axe: bool = True) -> None:
+    """Sign in through the login page; axe checks that page and the home page it lands on.
+
+    axe is a script: a page with JavaScript off passes axe=False (the walk in
+    test_accessibility.py checks the same pages with it on).
+    """
     page.goto(f"{live_server.url}/login/")
+    if axe:
+        assert_accessible(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    if axe:
+        assert_accessible(page)
 
 
 def new_page(browser, **context_options):
@@ -45,6 +56,7 @@ def test_sign_up_and_post_a_tweet(site, live_server):
     page.get_by_label("Password", exact=True).fill("a-long-enough-passphrase")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert_accessible(page)
 
     compose = page.get_by_label("What's happening?")
     compose.fill("Hello from the browser #firstpost")
@@ -73,6 +85,7 @@ def test_sign_up_shows_form_errors_and_creates_nobody(site):
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("alert").filter(has_text="valid email")).to_be_visible()
+    assert_accessible(page)
 
     assert list(User.objects.values_list("username", flat=True)) == ["taken"]
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
@@ -87,6 +100,7 @@ def test_follow_then_like_from_the_home_timeline(page, live_server):
     page.goto(f"{live_server.url}/@bob")
     page.get_by_role("button", name="Follow", exact=True).click()
     expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
+    assert_accessible(page)
     assert UserFollows.objects.filter(follower__username="alice", following=bob).exists()
 
     page.get_by_role("link", name="Home").first.click()
@@ -95,6 +109,7 @@ def test_follow_then_like_from_the_home_timeline(page, live_server):
     card.get_by_role("button", name="Like", exact=True).click()
     expect(card.get_by_role("button", name="Unlike")).to_be_visible()
     expect(card.get_by_role("button", name="Unlike")).to_have_attribute("aria-pressed", "true")
+    assert_accessible(page)
     assert Like.objects.filter(user__username="alice", tweet=tweet).exists()
     tweet.refresh_from_db()
     assert tweet.like_count == 1
@@ -116,6 +131,7 @@ def test_request_to_follow_a_protected_account_and_have_it_approved(browser, liv
     carol_page = new_page(browser)
     log_in(carol_page, live_server, "carol")
     carol_page.get_by_role("link", name="Follow requests").first.click()
+    assert_accessible(carol_page)
     row = carol_page.locator("li, article, tr").filter(has_text="alice").first
     row.get_by_role("button", name="Approve").click()
     expect(carol_page.get_by_role("button", name="Approve")).to_have_count(0)
@@ -139,6 +155,7 @@ def test_blocked_account_sees_not_found(browser, live_server):
     log_in(bob_page, live_server, "bob")
     response = bob_page.goto(f"{live_server.url}/@alice")
     assert response.status == 404
+    assert_accessible(bob_page)
     expect(bob_page.get_by_role("button", name="Follow", exact=True)).to_have_count(0)
 
 
@@ -158,6 +175,7 @@ def test_load_more_appends_the_next_page_without_duplicates(page, live_server):
     page.get_by_role("link", name="Load more").click()
     expect(cards).to_have_count(45)
     expect(page.get_by_role("link", name="Load more")).to_have_count(0)
+    assert_accessible(page)
 
     shown = [int(i) for i in cards.evaluate_all("els => els.map(e => e.dataset.tweetId)")]
     assert shown == [t.pk for t in reversed(tweets)]
@@ -170,7 +188,7 @@ def test_post_like_and_follow_with_javascript_off(browser, live_server):
     tweet = post(bob, "readable without scripts")
 
     page = new_page(browser, java_script_enabled=False)
-    log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice", axe=False)
     page.goto(f"{live_server.url}/@bob")
     page.get_by_role("button", name="Follow", exact=True).click()
     expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
@@ -220,6 +238,7 @@ def test_retweet_undo_and_delete_own_tweet(page, live_server):
     card = tweet_card(page, theirs)
     card.get_by_role("button", name="Retweet", exact=True).click()
     expect(card.get_by_role("button", name="Undo retweet")).to_be_visible()
+    assert_accessible(page)
     assert Tweet.objects.filter(user=alice, original_tweet=theirs, content="").exists()
     card.get_by_role("button", name="Undo retweet").click()
     expect(card.get_by_role("button", name="Retweet", exact=True)).to_be_visible()
@@ -243,6 +262,7 @@ def test_report_a_tweet_from_its_page(page, live_server):
 
     page.goto(f"{live_server.url}/@bob/status/{tweet.pk}")
     page.get_by_text("Report this tweet").click()
+    assert_accessible(page)
     page.get_by_label("Reason").fill("Spam")
     page.get_by_role("button", name="Report").click()
 
@@ -262,6 +282,7 @@ def test_making_an_account_protected_hides_its_tweets_from_strangers(browser, li
     carol_page.get_by_label("Privacy", exact=True).select_option("protected")
     carol_page.get_by_role("button", name="Save").click()
     expect(carol_page.get_by_label("Privacy", exact=True)).to_have_value("protected")
+    assert_accessible(carol_page)
     carol.refresh_from_db()
     assert carol.privacy == Privacy.PROTECTED
 
@@ -270,6 +291,7 @@ def test_making_an_account_protected_hides_its_tweets_from_strangers(browser, li
     stranger_page.goto(f"{live_server.url}/@carol")
     expect(stranger_page.get_by_role("button", name="Follow", exact=True)).to_be_visible()
     expect(tweet_card(stranger_page, tweet)).to_have_count(0)
+    assert_accessible(stranger_page)
     response = stranger_page.goto(f"{live_server.url}/@carol/status/{tweet.pk}")
     assert response.status == 404
 
@@ -289,6 +311,7 @@ def test_search_finds_tweets_and_people(site):
     expect(
         page.get_by_role("main").get_by_role("link", name=re.compile("Dana Scully"))
     ).to_be_visible()
+    assert_accessible(page)
 
 
 def test_a_refused_htmx_action_says_why(page, live_server, settings):
@@ -305,5 +328,6 @@ def test_a_refused_htmx_action_says_why(page, live_server, settings):
     card.get_by_role("button", name="Unlike").click()  # the second write of the hour: refused
 
     expect(page.get_by_role("status")).to_contain_text("Too many attempts")
+    assert_accessible(page)
     expect(card.get_by_role("button", name="Unlike")).to_be_visible()
     assert Like.objects.filter(user__username="alice", tweet=tweet).exists()

@@ -10,6 +10,7 @@ from notifications.models import Notification, NotificationSettings
 from tweets.services import like_create
 from tweets.tests.factories import post
 
+from .conftest import assert_accessible
 from .test_flows import log_in, new_page, tweet_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,6 +43,7 @@ def test_a_like_shows_as_a_grouped_row_with_a_badge(browser, live_server, artifa
     expect(row).to_have_class("notification unread")
     # Opening the page read them: the badge is gone.
     expect(nav.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
+    assert_accessible(page)
     path = artifacts_dir / "notifications.png"
     page.screenshot(path=path, full_page=True)
     assert path.stat().st_size > 10_000
