@@ -42,7 +42,7 @@ MIDDLEWARE = [
     # Compresses HTML and JSON for clients that accept gzip (44 KB of /explore was sent raw);
     # outside everything that writes a body. BREACH: Django masks the CSRF token anew in every
     # response and this middleware pads each gzip stream with random bytes (docs/accessibility.md).
-    "django.middleware.gzip.GZipMiddleware",
+    "twitterclone.compression.GZipMiddleware",
     # Database down or pool exhausted: 503 with Retry-After, never a 500 or a hang.
     "twitterclone.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -72,3 +72,26 @@ def test_a_private_profile_description_shows_no_bio(client):
 
     text = description(client.get("/@carol"))
     assert text == "@carol on twitterclone: a private account."
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_server_sent_events_are_never_gzipped(rf, streaming):
+    # Django's streaming gzip keeps small chunks in zlib's buffer: an event stream would stall.
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    from twitterclone.compression import GZipMiddleware
+
+    events = [f'id: {n}\nevent: tweet\ndata: {{"id": {n}}}\n\n' for n in range(100)]
+    response = (
+        StreamingHttpResponse(iter(events), content_type="text/event-stream")
+        if streaming
+        else HttpResponse("".join(events), content_type="text/event-stream")
+    )
+    request = rf.get("/api/v1/me/stream", HTTP_ACCEPT_ENCODING="gzip")
+    answer = GZipMiddleware(lambda request: response)(request)
+    assert not answer.has_header("Content-Encoding")
+    body = b"".join(answer.streaming_content) if streaming else answer.content
+    assert body.decode() == "".join(events)
+
+    json = HttpResponse("x" * 1000, content_type="application/json")
+    assert GZipMiddleware(lambda request: json)(request)["Content-Encoding"] == "gzip"
