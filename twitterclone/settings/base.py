@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from mastodon.scopes import scopes_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-only-key-change-me")
@@ -24,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
     "accounts",
     "media",
     "social",
@@ -32,6 +35,8 @@ INSTALLED_APPS = [
     "search",
     "notifications",
     "moderation",
+    # The Mastodon-compatible client API (docs/api.md): on top of every app but moderation.
+    "mastodon",
 ]
 
 MIDDLEWARE = [
@@ -291,3 +296,22 @@ SPECTACULAR_SETTINGS = {
 }
 # Bodies larger than this are refused with 400 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+# OAuth 2 for Mastodon clients (mastodon/oauth.py, docs/api.md "Mastodon-compatible API").
+# PKCE (S256) is accepted but not required: Mastodon.py and most clients do not send it.
+OAUTH2_PROVIDER = {
+    "SCOPES": scopes_setting(),
+    "DEFAULT_SCOPES": ["read"],
+    "PKCE_REQUIRED": False,
+    "OAUTH2_VALIDATOR_CLASS": "mastodon.oauth.MastodonValidator",
+    # Mastodon's tokens do not expire; a week here, and clients log in again.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 7 * 24 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+}
+SILENCED_SYSTEM_CHECKS += [
+    # Native and command-line clients redirect to http://127.0.0.1 loopbacks (RFC 8252).
+    "oauth2_provider.W008",
+    # PKCE is optional because Mastodon.py, toot and Tusky do not send it (Mastodon's own rule).
+    "oauth2_provider.W010",
+]
