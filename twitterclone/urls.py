@@ -27,7 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The Mastodon-compatible client API and its OAuth (docs/api.md): paths of their own.
-    path("", include("mastodon.urls")),
+    path("", include("mastodon_api.urls")),
     path("", include("accounts.urls")),
     path("", include("social.urls")),
     path("", include("tweets.urls")),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from mastodon.scopes import scopes_setting
+from mastodon_api.scopes import scopes_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "notifications",
     "moderation",
     # The Mastodon-compatible client API (docs/api.md): on top of every app but moderation.
-    "mastodon",
+    "mastodon_api",
 ]
 
 MIDDLEWARE = [
@@ -297,13 +297,13 @@ SPECTACULAR_SETTINGS = {
 # Bodies larger than this are refused with 400 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
-# OAuth 2 for Mastodon clients (mastodon/oauth.py, docs/api.md "Mastodon-compatible API").
+# OAuth 2 for Mastodon clients (mastodon_api/oauth.py, docs/api.md "Mastodon-compatible API").
 # PKCE (S256) is accepted but not required: Mastodon.py and most clients do not send it.
 OAUTH2_PROVIDER = {
     "SCOPES": scopes_setting(),
     "DEFAULT_SCOPES": ["read"],
     "PKCE_REQUIRED": False,
-    "OAUTH2_VALIDATOR_CLASS": "mastodon.oauth.MastodonValidator",
+    "OAUTH2_VALIDATOR_CLASS": "mastodon_api.oauth.MastodonValidator",
     # Mastodon's tokens do not expire; a week here, and clients log in again.
     "ACCESS_TOKEN_EXPIRE_SECONDS": 7 * 24 * 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,

@@ -43,7 +43,7 @@ def avatar_url(request, user: User) -> str:
     src = user.avatar_src
     if src:
         return _absolute(request, src)
-    # A letter avatar (mastodon.views.letter_avatar): clients need an image URL.
+    # A letter avatar (mastodon_api.views.letter_avatar): clients need an image URL.
     return request.build_absolute_uri(reverse("mastodon-letter-avatar", kwargs={"pk": user.pk}))
 
 

@@ -2,7 +2,7 @@
 
 A top-level scope grants each of its sub-scopes (`read` grants `read:statuses`); `follow` is
 Mastodon's legacy scope for the follow graph. Every endpoint names the one sub-scope it needs
-(mastodon.views). Plain Python: the settings read SCOPES from here.
+(mastodon_api.views). Plain Python: the settings read SCOPES from here.
 """
 
 TOP_SCOPES = {

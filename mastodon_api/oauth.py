@@ -1,6 +1,6 @@
 """OAuth 2 for Mastodon clients over django-oauth-toolkit: apps and the authorize page.
 
-The scopes are in mastodon/scopes.py (read by the settings too).
+The scopes are in mastodon_api/scopes.py (read by the settings too).
 """
 
 import secrets
@@ -46,14 +46,14 @@ def application_create(*, name: str, redirect_uris: list[str], website: str = ""
 class AuthorizeView(AuthorizationView):
     """GET /oauth/authorize: the site's page (signed-in users); `oob` shows the code."""
 
-    template_name = "mastodon/authorize.html"
+    template_name = "mastodon_api/authorize.html"
 
     def redirect(self, redirect_to, application):
         if redirect_to.startswith(OOB):
             query = parse_qs(urlsplit(redirect_to).query)
             return render(
                 self.request,
-                "mastodon/authorize_oob.html",
+                "mastodon_api/authorize_oob.html",
                 {
                     "application": application,
                     "code": query.get("code", [""])[0],

@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class MastodonConfig(AppConfig):
     """A Mastodon-compatible client API over the project's services and selectors."""
 
-    name = "mastodon"
+    name = "mastodon_api"
