@@ -16,6 +16,7 @@ from media.services import MAX_MEDIA_PER_TWEET
 from social.selectors import ProfileAccess, Relationship
 from tweets.models import MAX_CONTENT_LENGTH, Tweet
 from tweets.templatetags.tweet_ui import linkify
+from tweets.visibility import tweet_shareable
 
 # The Mastodon API version clients see: Mastodon.py enables its methods by this number.
 MASTODON_VERSION = "4.3.0"
@@ -82,8 +83,10 @@ def _account_fields(user: User, url: str, *, note: str, avatar: str, header: str
         "note": note,
         "avatar": avatar,
         "avatar_static": avatar,
+        "avatar_description": "",
         "header": header,
         "header_static": header,
+        "header_description": "",
         "locked": user.privacy != Privacy.PUBLIC,
         "fields": [],
         "emojis": [],
@@ -93,6 +96,11 @@ def _account_fields(user: User, url: str, *, note: str, avatar: str, header: str
         "indexable": user.privacy == Privacy.PUBLIC,
         "noindex": user.privacy != Privacy.PUBLIC,
         "hide_collections": False,
+        "show_media": True,
+        "show_media_replies": True,
+        "show_featured": False,
+        # Collections do not exist here: nobody may feature the account.
+        "feature_approval": {"automatic": [], "manual": [], "current_user": "denied"},
         "created_at": _iso(user.created_at),
         "last_status_at": None,
         "statuses_count": user.tweets_count,
@@ -233,6 +241,7 @@ def status(context: StatusContext, tweet: Tweet) -> dict:
         ),
         "reblog": reblog,
         "quote": quote,
+        "quote_approval": _quote_approval(context, shown),
         "poll": None,
         "card": None,
         "language": None,
@@ -244,6 +253,19 @@ def status(context: StatusContext, tweet: Tweet) -> dict:
         "bookmarked": bool(getattr(tweet, "viewer_bookmarked", False)),
         "pinned": False,
         "filtered": [],
+        "tagged_collections": [],
+    }
+
+
+def _quote_approval(context: StatusContext, tweet: Tweet) -> dict:
+    """Who may quote `tweet`: anyone when it may be shared (tweets.visibility), else nobody."""
+    if not tweet_shareable(tweet=tweet):
+        return {"automatic": [], "manual": [], "current_user": "denied"}
+    signed_in = context.request.user.is_authenticated
+    return {
+        "automatic": ["public"],
+        "manual": [],
+        "current_user": "automatic" if signed_in else "unknown",
     }
 
 
@@ -309,6 +331,7 @@ def instance_v2(request, *, active_month: int) -> dict:
         "version": MASTODON_VERSION,
         "source_url": SOURCE_URL,
         "description": "A Twitter-like social network.",
+        "wrapstodon": None,
         "usage": {"users": {"active_month": active_month}},
         "thumbnail": {"url": request.build_absolute_uri("/favicon.ico")},
         "icon": [],

@@ -26,7 +26,13 @@ from rest_framework.views import APIView
 from accounts.models import User
 from notifications.selectors import notifications_page
 from social import services as social_services
-from social.selectors import profile_access, relationship_get, user_visible_q
+from social.selectors import (
+    profile_access,
+    profile_visible_q,
+    relationship_get,
+    user_get_profile,
+    user_visible_q,
+)
 from timelines.selectors import timeline_home
 from tweets import selectors as tweet_selectors
 from tweets import services as tweet_services
@@ -233,6 +239,16 @@ def _profile(request, user: User) -> User:
     return user
 
 
+def _profile_by_id(request, pk) -> User:
+    """An account whose profile answers the viewer (social.selectors.profile_visible_q).
+
+    As on the profile page: someone who blocked the account still sees its card, to lift
+    the block; the account it blocked gets 404.
+    """
+    user = User.objects.filter(profile_visible_q(viewer=request.user)).get(pk=_int(pk, "id") or 0)
+    return _profile(request, user)
+
+
 # Apps and instance.
 
 
@@ -317,8 +333,7 @@ class AccountApi(MastodonView):
     scopes = {"GET": None}
 
     def get(self, request, pk):
-        user = _profile(request, _visible_user(request, pk))
-        return Response(entities.account(request, user))
+        return Response(entities.account(request, _profile_by_id(request, pk)))
 
 
 class AccountLookupApi(MastodonView):
@@ -326,7 +341,7 @@ class AccountLookupApi(MastodonView):
 
     def get(self, request):
         acct = str(request.query_params.get("acct", "")).lstrip("@").split("@")[0]
-        user = User.objects.filter_username(acct).get(user_visible_q(viewer=request.user))
+        user = user_get_profile(viewer=request.user, username=acct)
         return Response(entities.account(request, _profile(request, user)))
 
 
