@@ -61,7 +61,7 @@ NOTIFICATION_TYPES = {
     "retweet": "reblog",
     "follow": "follow",
     "follow_request": "follow_request",
-    "follow_accepted": "follow",
+    # follow_accepted has no Mastodon type (Mastodon does not notify it): left out.
 }
 
 
