@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 from django.test import Client
+from oauth2_provider.models import AccessToken
 
 from accounts.tests.factories import user_create
 
@@ -119,6 +120,9 @@ def test_revoke_by_the_owning_app_ends_the_token():
         },
     ).json()
     assert set(token["scope"].split()) == {"read", "write", "follow", "push"}
+    # Stored hashed (RFC 9700, settings OAUTH2_PROVIDER): the database never holds the token.
+    assert not AccessToken.objects.filter(token=token["access_token"]).exists()
+    assert AccessToken.objects.filter(user=alice).count() == 1
     api = Client(headers={"authorization": f"Bearer {token['access_token']}"})
     assert api.get("/api/v1/accounts/verify_credentials").status_code == 200
     client.post(

@@ -308,6 +308,15 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 7 * 24 * 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # RFC 9700 (the OAuth security BCP), which `check --deploy` asks for: no implicit or
+    # password grant, PKCE S256 only, tokens only in the Authorization header, `iss` in the
+    # authorization response, tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 SILENCED_SYSTEM_CHECKS += [
     # Native and command-line clients redirect to http://127.0.0.1 loopbacks (RFC 8252).
