@@ -27,6 +27,8 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    # The Mastodon-compatible client API and its OAuth (docs/api.md): paths of their own.
+    path("", include("mastodon_api.urls")),
     path("", include("accounts.urls")),
     path("", include("social.urls")),
     path("", include("tweets.urls")),

@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from mastodon_api.scopes import scopes_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-only-key-change-me")
@@ -26,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
     "accounts",
     "media",
     "social",
@@ -35,6 +38,8 @@ INSTALLED_APPS = [
     "notifications",
     "stream",
     "moderation",
+    # The Mastodon-compatible client API (docs/api.md): on top of every app but moderation.
+    "mastodon_api",
 ]
 
 MIDDLEWARE = [
@@ -333,3 +338,31 @@ SPECTACULAR_SETTINGS = {
 }
 # Bodies larger than this are refused with 400 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+# OAuth 2 for Mastodon clients (mastodon_api/oauth.py, docs/api.md "Mastodon-compatible API").
+# PKCE (S256) is accepted but not required: Mastodon.py and most clients do not send it.
+OAUTH2_PROVIDER = {
+    "SCOPES": scopes_setting(),
+    "DEFAULT_SCOPES": ["read"],
+    "PKCE_REQUIRED": False,
+    "OAUTH2_VALIDATOR_CLASS": "mastodon_api.oauth.MastodonValidator",
+    # Mastodon's tokens do not expire; a week here, and clients log in again.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 7 * 24 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # RFC 9700 (the OAuth security BCP), which `check --deploy` asks for: no implicit or
+    # password grant, PKCE S256 only, tokens only in the Authorization header, `iss` in the
+    # authorization response, tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
+SILENCED_SYSTEM_CHECKS += [
+    # Native and command-line clients redirect to http://127.0.0.1 loopbacks (RFC 8252).
+    "oauth2_provider.W008",
+    # PKCE is optional because Mastodon.py, toot and Tusky do not send it (Mastodon's own rule).
+    "oauth2_provider.W010",
+]

@@ -1,0 +1,360 @@
+"""Mastodon's entities (its documentation's field lists) built from the project's objects.
+
+Nothing here decides who sees what: every tweet and account comes from a selector that applied
+the visibility rule, and mentions are named through tweets.api.serializers.tweet_context (the
+same rule the project's API uses).
+"""
+
+import re
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import Privacy, User
+from media.api.serializers import absolute_media_url
+from media.services import MAX_MEDIA_PER_TWEET
+from social.selectors import ProfileAccess, Relationship
+from tweets.models import MAX_CONTENT_LENGTH, Tweet
+from tweets.templatetags.tweet_ui import linkify
+from tweets.visibility import tweet_shareable
+
+# The Mastodon API version clients see: Mastodon.py enables its methods by this number.
+MASTODON_VERSION = "4.3.0"
+SOURCE_URL = "https://example.invalid/twitterclone"
+_RELATIVE_HREF = re.compile(r'href="/')
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def html(request, text: str) -> str:
+    """Return `text` as Mastodon's HTML: escaped, linked (tweet_ui.linkify), one paragraph."""
+    if not text:
+        return ""
+    base = request.build_absolute_uri("/")
+    return "<p>" + _RELATIVE_HREF.sub(f'href="{base}', str(linkify(text))) + "</p>"
+
+
+def _absolute(request, url: str) -> str:
+    return request.build_absolute_uri(url) if url.startswith("/") else url
+
+
+def avatar_url(request, user: User) -> str:
+    src = user.avatar_src
+    if src:
+        return _absolute(request, src)
+    # A letter avatar (mastodon_api.views.letter_avatar): clients need an image URL.
+    return request.build_absolute_uri(reverse("mastodon-letter-avatar", kwargs={"pk": user.pk}))
+
+
+def account(request, user: User) -> dict:
+    """Mastodon's Account: https://docs.joinmastodon.org/entities/Account/.
+
+    `user.access` (social.selectors.ProfileAccess, set by the view or the selector) says how
+    much the viewer may see; without it the account is a visible tweet's author (the card).
+    A private account the viewer does not follow is its handle only, as everywhere else.
+    """
+    url = request.build_absolute_uri(user.get_absolute_url())
+    if getattr(user, "access", ProfileAccess.CARD) == ProfileAccess.MINIMAL:
+        letter = request.build_absolute_uri(
+            reverse("mastodon-letter-avatar", kwargs={"pk": user.pk})
+        )
+        return {
+            **_account_fields(user, url, note="", avatar=letter, header=""),
+            "display_name": "",
+            "statuses_count": 0,
+            "followers_count": 0,
+            "following_count": 0,
+        }
+    avatar = avatar_url(request, user)
+    header = _absolute(request, user.header_src) if user.header_src else ""
+    return _account_fields(user, url, note=html(request, user.bio), avatar=avatar, header=header)
+
+
+def _account_fields(user: User, url: str, *, note: str, avatar: str, header: str) -> dict:
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "acct": user.username,
+        "url": url,
+        "uri": url,
+        "display_name": user.display_name,
+        "note": note,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "avatar_description": "",
+        "header": header,
+        "header_static": header,
+        "header_description": "",
+        "locked": user.privacy != Privacy.PUBLIC,
+        "fields": [],
+        "emojis": [],
+        "bot": False,
+        "group": False,
+        "discoverable": user.privacy == Privacy.PUBLIC,
+        "indexable": user.privacy == Privacy.PUBLIC,
+        "noindex": user.privacy != Privacy.PUBLIC,
+        "hide_collections": False,
+        "show_media": True,
+        "show_media_replies": True,
+        "show_featured": False,
+        # Collections do not exist here: nobody may feature the account.
+        "feature_approval": {"automatic": [], "manual": [], "current_user": "denied"},
+        "created_at": _iso(user.created_at),
+        "last_status_at": None,
+        "statuses_count": user.tweets_count,
+        "followers_count": user.followers_count,
+        "following_count": user.following_count,
+        "roles": [],
+    }
+
+
+def credential_account(request, user: User) -> dict:
+    """Account with `source` (verify_credentials): the viewer's own raw note and privacy."""
+    data = account(request, user)
+    data["source"] = {
+        "note": user.bio,
+        "fields": [],
+        "privacy": "public" if user.privacy == Privacy.PUBLIC else "private",
+        "sensitive": False,
+        "language": "",
+        "follow_requests_count": 0,
+    }
+    return data
+
+
+def relationship(user: User, rel: Relationship) -> dict:
+    """Mastodon's Relationship from social.selectors.relationship_get."""
+    return {
+        "id": str(user.pk),
+        "following": rel.following,
+        "showing_reblogs": rel.following,
+        "notifying": False,
+        "languages": None,
+        "followed_by": rel.followed_by,
+        "blocking": rel.blocking,
+        "blocked_by": False,
+        "muting": rel.muting,
+        "muting_notifications": rel.muting,
+        "requested": rel.requested,
+        "requested_by": False,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+def _attachment(request, item: dict) -> dict:
+    url = absolute_media_url(request, item["file"])
+    preview = absolute_media_url(request, item["preview"])
+    size = f"{item['width']}x{item['height']}"
+    aspect = item["width"] / item["height"] if item["height"] else 1
+    meta = {"width": item["width"], "height": item["height"], "size": size, "aspect": aspect}
+    return {
+        "id": str(item["id"]),
+        "type": "image",
+        "url": url,
+        "preview_url": preview,
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": {"original": meta, "small": meta},
+        "description": item["alt_text"] or None,
+        "blurhash": item["blurhash"] or None,
+    }
+
+
+def upload_attachment(request, upload) -> dict:
+    """A MediaAttachment for an upload that is not posted yet (POST /api/v2/media)."""
+    return _attachment(request, upload.as_media())
+
+
+class StatusContext:
+    """What rendering a list of statuses needs once: the request and the mentions' names."""
+
+    def __init__(self, request, mention_usernames: dict[int, str]):
+        self.request = request
+        self.mention_usernames = mention_usernames
+
+
+def _visibility(author: User) -> str:
+    # A protected or private account's tweets reach approved followers only: Mastodon's private.
+    return "public" if author.privacy == Privacy.PUBLIC else "private"
+
+
+def status(context: StatusContext, tweet: Tweet) -> dict:
+    """Mastodon's Status: https://docs.joinmastodon.org/entities/Status/."""
+    request = context.request
+    reblog = None
+    shown = tweet
+    if tweet.is_plain_retweet:
+        original = tweet.original_tweet
+        # The row's flags are about what it shows: the original (as in the project's API).
+        for flag in ("viewer_liked", "viewer_retweeted", "viewer_bookmarked"):
+            setattr(original, flag, getattr(tweet, flag, False))
+        reblog = status(context, original)
+        shown = original
+    url = request.build_absolute_uri(tweet.get_absolute_url())
+    names = context.mention_usernames
+    mentions = [
+        {
+            "id": str(pk),
+            "username": names[pk],
+            "acct": names[pk],
+            "url": request.build_absolute_uri(reverse("profile", kwargs={"username": names[pk]})),
+        }
+        for pk in shown.mentions
+        if pk in names
+    ]
+    tags = [
+        {"name": tag, "url": request.build_absolute_uri(reverse("hashtag", kwargs={"tag": tag}))}
+        for tag in shown.hashtags
+    ]
+    quote = None
+    if tweet.is_quote and getattr(tweet, "quote_visible", False):
+        quote = {"state": "accepted", "quoted_status": status(context, tweet.original_tweet)}
+    return {
+        "id": str(tweet.pk),
+        "uri": url,
+        "url": url,
+        "created_at": _iso(tweet.created_at),
+        "account": account(request, tweet.user),
+        "content": "" if reblog else html(request, tweet.content),
+        "visibility": _visibility(tweet.user),
+        "sensitive": bool(shown.sensitive),
+        "spoiler_text": "",
+        "media_attachments": [] if reblog else [_attachment(request, m) for m in tweet.media],
+        "application": None,
+        "mentions": mentions,
+        "tags": tags,
+        "emojis": [],
+        "reblogs_count": shown.retweet_count,
+        "favourites_count": shown.like_count,
+        "replies_count": shown.reply_count,
+        "quotes_count": 0,
+        "in_reply_to_id": str(tweet.reply_to_id) if tweet.reply_to_id else None,
+        "in_reply_to_account_id": (
+            str(tweet.reply_to.user_id)
+            if tweet.reply_to_id and getattr(tweet, "reply_to", None) is not None
+            else None
+        ),
+        "reblog": reblog,
+        "quote": quote,
+        "quote_approval": _quote_approval(context, shown),
+        "poll": None,
+        "card": None,
+        "language": None,
+        "text": None,
+        "edited_at": None,
+        "favourited": bool(getattr(tweet, "viewer_liked", False)),
+        "reblogged": bool(getattr(tweet, "viewer_retweeted", False)),
+        "muted": bool(getattr(tweet, "viewer_muted", "")),
+        "bookmarked": bool(getattr(tweet, "viewer_bookmarked", False)),
+        "pinned": False,
+        "filtered": [],
+        "tagged_collections": [],
+    }
+
+
+def _quote_approval(context: StatusContext, tweet: Tweet) -> dict:
+    """Who may quote `tweet`: anyone when it may be shared (tweets.visibility), else nobody."""
+    if not tweet_shareable(tweet=tweet):
+        return {"automatic": [], "manual": [], "current_user": "denied"}
+    signed_in = context.request.user.is_authenticated
+    return {
+        "automatic": ["public"],
+        "manual": [],
+        "current_user": "automatic" if signed_in else "unknown",
+    }
+
+
+def _limits() -> dict:
+    return {
+        "statuses": {
+            "max_characters": MAX_CONTENT_LENGTH,
+            "max_media_attachments": MAX_MEDIA_PER_TWEET,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {
+            "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+            "image_size_limit": settings.MEDIA_MAX_UPLOAD_BYTES,
+            "image_matrix_limit": 16777216,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+            "description_limit": 1000,
+        },
+        "polls": {
+            "max_options": 0,
+            "max_characters_per_option": 0,
+            "min_expiration": 0,
+            "max_expiration": 0,
+        },
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+    }
+
+
+def instance_v1(request, *, user_count: int, status_count: int) -> dict:
+    """Mastodon's V1::Instance (deprecated by Mastodon, still read by clients)."""
+    host = request.get_host()
+    return {
+        "uri": host,
+        "title": "twitterclone",
+        "short_description": "A Twitter-like social network.",
+        "description": "A Twitter-like social network.",
+        "email": "",
+        "version": MASTODON_VERSION,
+        "urls": {"streaming_api": ""},
+        "stats": {"user_count": user_count, "status_count": status_count, "domain_count": 1},
+        "thumbnail": None,
+        "languages": ["en"],
+        "registrations": True,
+        "approval_required": False,
+        "invites_enabled": False,
+        "configuration": _limits(),
+        "contact_account": None,
+        "rules": [],
+    }
+
+
+def instance_v2(request, *, active_month: int) -> dict:
+    """Mastodon's Instance: https://docs.joinmastodon.org/entities/Instance/."""
+    host = request.get_host()
+    config = _limits()
+    config["urls"] = {"streaming": None, "status": None}
+    config["translation"] = {"enabled": False}
+    config["vapid"] = {"public_key": ""}
+    return {
+        "domain": host,
+        "title": "twitterclone",
+        "version": MASTODON_VERSION,
+        "source_url": SOURCE_URL,
+        "description": "A Twitter-like social network.",
+        "wrapstodon": None,
+        "usage": {"users": {"active_month": active_month}},
+        "thumbnail": {"url": request.build_absolute_uri("/favicon.ico")},
+        "icon": [],
+        "languages": ["en"],
+        "configuration": config,
+        "registrations": {"enabled": True, "approval_required": False, "message": None},
+        "api_versions": {"mastodon": 2},
+        "contact": {"email": "", "account": None},
+        "rules": [],
+    }
+
+
+def error_text(data) -> str:
+    """One sentence for Mastodon's {"error": ...} from a DRF error body."""
+    if isinstance(data, dict):
+        if "detail" in data and len(data) == 1:
+            return str(data["detail"])
+        parts = []
+        for name, messages in data.items():
+            if isinstance(messages, list | tuple):
+                messages = " ".join(str(m) for m in messages)
+            parts.append(str(messages) if name == "non_field_errors" else f"{name}: {messages}")
+        return "Validation failed: " + "; ".join(parts)
+    if isinstance(data, list):
+        return " ".join(str(item) for item in data)
+    return str(data)

@@ -1,0 +1,51 @@
+"""Mastodon's client API paths, each with and without a trailing slash."""
+
+from django.urls import path, re_path
+from oauth2_provider import views as oauth_views
+
+from . import oauth, views
+
+
+def both(route: str, view, name: str | None = None) -> list:
+    """The path with and without its trailing slash (clients send either)."""
+    return [
+        re_path(rf"^{route}/?\Z", view, name=name),
+    ]
+
+
+ID = r"(?P<pk>[0-9]{1,19})"
+
+urlpatterns = [
+    *both("oauth/authorize", oauth.AuthorizeView.as_view(), "mastodon-authorize"),
+    *both("oauth/token", oauth_views.TokenView.as_view(), "mastodon-token"),
+    *both("oauth/revoke", oauth_views.RevokeTokenView.as_view(), "mastodon-revoke"),
+    path("mastodon/avatars/<int:pk>.svg", views.letter_avatar, name="mastodon-letter-avatar"),
+    *both("api/v1/apps", views.AppsApi.as_view(), "mastodon-apps"),
+    *both("api/v1/instance", views.InstanceApi.as_view(version=1), "mastodon-instance"),
+    *both("api/v2/instance", views.InstanceApi.as_view(version=2), "mastodon-instance-v2"),
+    *both(
+        "api/v1/accounts/verify_credentials",
+        views.VerifyCredentialsApi.as_view(),
+        "mastodon-verify-credentials",
+    ),
+    *both("api/v1/accounts/relationships", views.RelationshipsApi.as_view()),
+    *both("api/v1/accounts/lookup", views.AccountLookupApi.as_view()),
+    *both(f"api/v1/accounts/{ID}", views.AccountApi.as_view()),
+    *both(f"api/v1/accounts/{ID}/statuses", views.AccountStatusesApi.as_view()),
+    *both(f"api/v1/accounts/{ID}/follow", views.FollowApi.as_view(follow=True)),
+    *both(f"api/v1/accounts/{ID}/unfollow", views.FollowApi.as_view(follow=False)),
+    *both("api/v1/statuses", views.StatusCreateApi.as_view()),
+    *both(f"api/v1/statuses/{ID}", views.StatusApi.as_view()),
+    *both(f"api/v1/statuses/{ID}/context", views.StatusContextApi.as_view()),
+    *[
+        item
+        for action in views.StatusActionApi.ACTIONS
+        for item in both(
+            f"api/v1/statuses/{ID}/{action}", views.StatusActionApi.as_view(action=action)
+        )
+    ],
+    *both("api/v1/timelines/home", views.HomeTimelineApi.as_view()),
+    *both("api/v1/timelines/public", views.PublicTimelineApi.as_view()),
+    *both(r"api/v1/timelines/tag/(?P<tag>[^/]{1,100})", views.TagTimelineApi.as_view()),
+    *both("api/v1/notifications", views.NotificationsApi.as_view()),
+]
