@@ -7,11 +7,15 @@ notification, a bookmark, a mute, a muted word, a block and a pending follow req
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from accounts.models import Privacy, User
 from accounts.services import user_set_verified
 from accounts.tests.factories import PASSWORD, user_create
+from mastodon_api.oauth import application_create
+from media.services import upload_create
+from media.tests.images import jpeg, png
 from social.models import UserFollows
 from social.services import (
     block_create,
@@ -28,6 +32,11 @@ from .conftest import assert_accessible
 from .test_flows import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 def world() -> dict:
@@ -56,7 +65,24 @@ def world() -> dict:
     mute_create(muter=alice, muted=eve)
     muted_word_create(user=alice, phrase="spoilers")
     block_create(blocker=alice, blocked=mallory)
-    return {"tweet": original.pk}
+    # Images with alt text, and a sensitive tweet whose image waits behind a click.
+    photos = [
+        upload_create(
+            owner=bob,
+            file=SimpleUploadedFile(name, data, content_type="application/octet-stream"),
+            alt_text=f"A drawing called {name}",
+        )
+        for name, data in (("a.jpg", jpeg((640, 480))), ("b.png", png((300, 600))))
+    ]
+    pictured = post(bob, "Two pictures of the site #building", media_ids=[u.pk for u in photos])
+    hidden = upload_create(
+        owner=bob, file=SimpleUploadedFile("c.jpg", jpeg((400, 400))), alt_text="A surprise"
+    )
+    post(bob, "Spoiler picture", media_ids=[hidden.pk], sensitive=True)
+    app, _secret = application_create(
+        name="Walk client", redirect_uris=["urn:ietf:wg:oauth:2.0:oob"]
+    )
+    return {"tweet": original.pk, "pictured": pictured.pk, "client_id": app.client_id}
 
 
 PUBLIC_PATHS = [
@@ -71,6 +97,7 @@ PUBLIC_PATHS = [
     "/@bob/followers",
     "/@bob/following",
     "/@bob/status/{tweet}",
+    "/@bob/status/{pictured}",
     "/@carol",
 ]
 SIGNED_IN_PATHS = [
@@ -82,6 +109,8 @@ SIGNED_IN_PATHS = [
     "/settings/mutes",
     "/settings/muted-words",
     "/settings/notifications",
+    "/oauth/authorize?client_id={client_id}&response_type=code"
+    "&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read+write",
 ]
 SIGNED_OUT_PATHS = ["/login/", "/signup/"]
 
