@@ -133,7 +133,7 @@ def main() -> None:
         args.json.write_text(json.dumps({"runs": args.runs, "results": results}, indent=2))
 
 
-GZIP = "django.middleware.gzip.GZipMiddleware"
+GZIP = "twitterclone.compression.GZipMiddleware"
 
 
 def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
