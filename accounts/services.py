@@ -122,15 +122,14 @@ def user_update_profile(
     )
     if errors:
         raise ValidationError(errors)
-    changes = {
-        name: value
-        for name, value in {
-            "display_name": display_name,
-            "bio": bio,
-            "profile_image_url": profile_image_url,
-        }.items()
-        if value is not None
-    }
+    return _fields_save(
+        user, display_name=display_name, bio=bio, profile_image_url=profile_image_url
+    )
+
+
+def _fields_save(user: User, **fields) -> User:
+    """Set the fields given as not None and save only those (and updated_at)."""
+    changes = {name: value for name, value in fields.items() if value is not None}
     for name, value in changes.items():
         setattr(user, name, value)
     if changes:
@@ -183,13 +182,4 @@ def user_images_set(
     *, user: User, avatar_file: str | None = None, header_file: str | None = None
 ) -> User:
     """Point the profile at stored avatar and header files ("" removes one, None keeps it)."""
-    changes = {
-        name: value
-        for name, value in {"avatar_file": avatar_file, "header_file": header_file}.items()
-        if value is not None
-    }
-    for name, value in changes.items():
-        setattr(user, name, value)
-    if changes:
-        user.save(update_fields=[*changes, "updated_at"])
-    return user
+    return _fields_save(user, avatar_file=avatar_file, header_file=header_file)
