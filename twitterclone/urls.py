@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from media.views import serve as media_serve
 from twitterclone import api_errors
 from twitterclone.api import BigIntConverter, UsernameConverter
-from twitterclone.views import favicon
+from twitterclone.views import favicon, healthz, readyz
 
 register_converter(BigIntConverter, "bigint")
 register_converter(UsernameConverter, "username")
@@ -25,6 +25,9 @@ api_v1 = [
 
 urlpatterns = [
     path("favicon.ico", favicon),
+    # Load balancer probes (docs/scaling.md): liveness, and readiness with one database read.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The Mastodon-compatible client API and its OAuth (docs/api.md): paths of their own.
