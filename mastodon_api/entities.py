@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from accounts.models import Privacy, User
 from media.api.serializers import absolute_media_url
+from media.models import MAX_ALT_TEXT_LENGTH
+from media.processing import PREVIEW_SIDE
 from media.services import MAX_MEDIA_PER_TWEET
 from social.selectors import ProfileAccess, Relationship
 from tweets.models import MAX_CONTENT_LENGTH, Tweet
@@ -145,12 +147,33 @@ def relationship(user: User, rel: Relationship) -> dict:
     }
 
 
+def _meta(width: int, height: int) -> dict:
+    return {
+        "width": width,
+        "height": height,
+        "size": f"{width}x{height}",
+        "aspect": width / height if height else 1,
+    }
+
+
+def _preview_size(width: int, height: int) -> tuple[int, int]:
+    """The preview's size: the original fitted to PREVIEW_SIDE (media.processing._fit)."""
+    if max(width, height) <= PREVIEW_SIDE:
+        return width, height
+    scale = PREVIEW_SIDE / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def _attachment(request, item: dict) -> dict:
+    """Mastodon's MediaAttachment: https://docs.joinmastodon.org/entities/MediaAttachment/.
+
+    An animated GIF is stored and served as a GIF (never converted to a video), so its type
+    is "image": a client shows it with an image element, which animates it; Mastodon's
+    "gifv" would make clients play the URL as a video.
+    """
     url = absolute_media_url(request, item["file"])
     preview = absolute_media_url(request, item["preview"])
-    size = f"{item['width']}x{item['height']}"
-    aspect = item["width"] / item["height"] if item["height"] else 1
-    meta = {"width": item["width"], "height": item["height"], "size": size, "aspect": aspect}
+    width, height = item["width"], item["height"]
     return {
         "id": str(item["id"]),
         "type": "image",
@@ -159,7 +182,11 @@ def _attachment(request, item: dict) -> dict:
         "remote_url": None,
         "preview_remote_url": None,
         "text_url": None,
-        "meta": {"original": meta, "small": meta},
+        "meta": {
+            "original": _meta(width, height),
+            "small": _meta(*_preview_size(width, height)),
+            "focus": {"x": 0.0, "y": 0.0},
+        },
         "description": item["alt_text"] or None,
         "blurhash": item["blurhash"] or None,
     }
@@ -257,6 +284,19 @@ def status(context: StatusContext, tweet: Tweet) -> dict:
     }
 
 
+def notification(context: StatusContext, item, kind: str) -> dict:
+    """Mastodon's Notification for a row of notifications.selectors.notifications_page."""
+    request = context.request
+    return {
+        "id": str(item.pk),
+        "type": kind,
+        "created_at": _iso(item.created_at),
+        "group_key": f"ungrouped-{item.pk}",
+        "account": account(request, item.actor),
+        "status": status(context, item.tweet) if item.tweet is not None else None,
+    }
+
+
 def _quote_approval(context: StatusContext, tweet: Tweet) -> dict:
     """Who may quote `tweet`: anyone when it may be shared (tweets.visibility), else nobody."""
     if not tweet_shareable(tweet=tweet):
@@ -283,7 +323,7 @@ def _limits() -> dict:
             "video_size_limit": 0,
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
-            "description_limit": 1000,
+            "description_limit": MAX_ALT_TEXT_LENGTH,
         },
         "polls": {
             "max_options": 0,
@@ -293,6 +333,18 @@ def _limits() -> dict:
         },
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
     }
+
+
+def streaming_url(request) -> str:
+    """Where clients open the streaming API (mastodon_api.streaming): a ws(s):// origin.
+
+    STREAM_URL (the ASGI process's origin) when set, else this host: a proxy routes
+    /api/v1/streaming to the ASGI process (docs/scaling.md "Live updates"). Clients speaking
+    Server-Sent Events (Mastodon.py, toot) turn it back into http(s).
+    """
+    base = settings.STREAM_URL.rstrip("/") or f"{request.scheme}://{request.get_host()}"
+    scheme, _, rest = base.partition("://")
+    return ("wss" if scheme == "https" else "ws") + "://" + rest
 
 
 def instance_v1(request, *, user_count: int, status_count: int) -> dict:
@@ -305,7 +357,7 @@ def instance_v1(request, *, user_count: int, status_count: int) -> dict:
         "description": "A Twitter-like social network.",
         "email": "",
         "version": MASTODON_VERSION,
-        "urls": {"streaming_api": ""},
+        "urls": {"streaming_api": streaming_url(request)},
         "stats": {"user_count": user_count, "status_count": status_count, "domain_count": 1},
         "thumbnail": None,
         "languages": ["en"],
@@ -322,7 +374,7 @@ def instance_v2(request, *, active_month: int) -> dict:
     """Mastodon's Instance: https://docs.joinmastodon.org/entities/Instance/."""
     host = request.get_host()
     config = _limits()
-    config["urls"] = {"streaming": None, "status": None}
+    config["urls"] = {"streaming": streaming_url(request), "status": None}
     config["translation"] = {"enabled": False}
     config["vapid"] = {"public_key": ""}
     return {

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from oauth2_provider import views as oauth_views
 
-from . import oauth, views
+from . import discovery, media_views, oauth, streaming, views
 
 
 def both(route: str, view, name: str | None = None) -> list:
@@ -48,4 +48,18 @@ urlpatterns = [
     *both("api/v1/timelines/public", views.PublicTimelineApi.as_view()),
     *both(r"api/v1/timelines/tag/(?P<tag>[^/]{1,100})", views.TagTimelineApi.as_view()),
     *both("api/v1/notifications", views.NotificationsApi.as_view()),
+]
+
+# Media, streaming, discovery (mastodon_api.media_views, .streaming, .discovery).
+urlpatterns += [
+    *both("api/v2/media", media_views.MediaCreateApi.as_view(), "mastodon-media-create"),
+    *both("api/v1/media", media_views.MediaCreateApi.as_view()),
+    *both(f"api/v1/media/{ID}", media_views.MediaApi.as_view(), "mastodon-media"),
+    *both("api/v1/streaming/health", streaming.streaming_health, "mastodon-streaming-health"),
+    *both("api/v1/streaming/user", streaming.streaming_user, "mastodon-streaming-user"),
+    *both("api/v1/streaming/user/notification", streaming.streaming_user_notification),
+    path(".well-known/nodeinfo", discovery.nodeinfo_index, name="mastodon-nodeinfo-index"),
+    path("nodeinfo/2.0", discovery.nodeinfo, name="mastodon-nodeinfo"),
+    path(".well-known/webfinger", discovery.webfinger, name="mastodon-webfinger"),
+    path(".well-known/host-meta", discovery.host_meta, name="mastodon-host-meta"),
 ]
