@@ -27,7 +27,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthRequest
 
 from notifications.selectors import notifications_page
 from stream.hub import RELOAD, Full, db_call, hub
@@ -53,12 +54,31 @@ def _error(status: int, message: str, **headers) -> JsonResponse:
     return response
 
 
+def _bearer(request) -> str | None:
+    """The token: `Authorization: Bearer ...`, else the `access_token` query parameter.
+
+    Mastodon's streaming API takes the query parameter because a browser's EventSource
+    and WebSocket cannot send headers; the REST endpoints refuse it (django-oauth-toolkit's
+    RFC 9700 default), so it is read here, for the streams only.
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        parts = header.split()
+        return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
+    return request.GET.get("access_token") or None
+
+
 def _token(*, request):
     """Return (user, token scopes) for a valid bearer token of an active user, else None."""
-    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
-    if not valid or oauth_request.user is None or not oauth_request.user.is_active:
+    token = _bearer(request)
+    if token is None:
         return None
-    return oauth_request.user, set(oauth_request.access_token.scope.split())
+    checked = OAuthRequest(request.build_absolute_uri(request.path))
+    if not oauth2_settings.OAUTH2_VALIDATOR_CLASS().validate_bearer_token(token, [], checked):
+        return None
+    if checked.user is None or not checked.user.is_active:
+        return None
+    return checked.user, set(checked.access_token.scope.split())
 
 
 def _caller(request):
