@@ -41,7 +41,7 @@ from tweets.models import Tweet
 from twitterclone.api import PostThrottle, WriteThrottle, exception_handler
 from twitterclone.pagination import Page, cursor_encode
 
-from . import entities, oauth, scopes
+from . import entities, oauth, ratelimit, scopes
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
@@ -106,6 +106,11 @@ class MastodonView(APIView):
     def get_exception_handler(self):
         return mastodon_exception_handler
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        ratelimit.headers_add(self, request, response)
+        return response
+
 
 def mastodon_exception_handler(exc, context):
     response = exception_handler(exc, context)
@@ -117,6 +122,8 @@ def mastodon_exception_handler(exc, context):
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         code = 401
     message = NOT_FOUND if code == 404 else entities.error_text(response.data)
+    if isinstance(exc, exceptions.Throttled):
+        message = ratelimit.TOO_MANY_REQUESTS
     response.data = {"error": message}
     response.status_code = code
     return response

@@ -88,7 +88,7 @@ def limit_charge(*, scope: str, ident: str) -> int | None:
     rate = rate_get(scope=scope)
     if rate is None:
         return None
-    key = f"limit:{scope}:{ident}"
+    key = _counter_key(scope, ident)
     now = time.time()
     # One round trip while a window is open (incr); opening one costs two more. Of two
     # requests racing to open it, add lets one win and the other counts in its window.
@@ -112,6 +112,34 @@ def limit_charge(*, scope: str, ident: str) -> int | None:
     # Clamped: a racing request that read the clock before the window opener did would
     # otherwise be told to wait a second longer than the whole period.
     return min(rate.seconds, max(1, math.ceil(start + rate.seconds - now)))
+
+
+def _counter_key(scope: str, ident: str) -> str:
+    return f"limit:{scope}:{ident}"
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """Where an ident stands in its scope's window (the Mastodon API's X-RateLimit-*)."""
+
+    limit: int
+    remaining: int
+    reset: float  # when the window closes, seconds since the epoch
+
+
+def limit_peek(*, scope: str, ident: str) -> LimitState | None:
+    """Return `ident`'s state in `scope` without counting anything (None: no limit applies)."""
+    if not settings.API_THROTTLING:
+        return None
+    rate = rate_get(scope=scope)
+    if rate is None:
+        return None
+    key = _counter_key(scope, ident)
+    now = time.time()
+    values = cache.get_many([key, f"{key}:start"])
+    count = values.get(key, 0)
+    start = values.get(f"{key}:start", now) if count else now
+    return LimitState(rate.count, max(0, rate.count - count), start + rate.seconds)
 
 
 # Identities
