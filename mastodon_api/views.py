@@ -279,7 +279,9 @@ class AppsApi(MastodonView):
             errors["scopes"] = ["is invalid"]
         if errors:
             raise exceptions.ValidationError(errors)
-        application, secret = oauth.application_create(name=name, redirect_uris=redirect_uris)
+        application, secret = oauth.application_create(
+            name=name, redirect_uris=redirect_uris, scopes_registered=requested
+        )
         website = str(data.get("website") or "") or None
         return Response(
             {
