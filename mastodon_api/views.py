@@ -6,13 +6,11 @@ rules as the HTML pages and the project's own API) and renders Mastodon's entiti
 scope, 404 for anything the viewer may not see, 422 for bad input.
 """
 
-import hashlib
 import zlib
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.html import escape
@@ -41,13 +39,12 @@ from tweets.models import Tweet
 from twitterclone.api import PostThrottle, WriteThrottle, exception_handler
 from twitterclone.pagination import Page, cursor_encode
 
-from . import entities, oauth, ratelimit, scopes
+from . import entities, idempotency, oauth, ratelimit, scopes
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
 # min_id / since_id walk back from the newest page at most this many pages.
 MAX_WALK_PAGES = 10
-IDEMPOTENCY_SECONDS = 3600
 NOT_FOUND = "Record not found"
 UNAUTHORIZED = "The access token is invalid"
 FORBIDDEN = "This action is outside the authorized scopes"
@@ -426,28 +423,24 @@ class StatusCreateApi(MastodonView):
 
     def post(self, request):
         key = request.headers.get("Idempotency-Key")
-        cache_key = None
-        if key:
-            digest = hashlib.sha256(key.encode()).hexdigest()
-            cache_key = f"mastodon:idempotency:{request.user.pk}:{digest}"
-            earlier = cache.get(cache_key)
-            if earlier is not None:
+        # The same key again (even at the same moment): the status it posted (idempotency).
+        with idempotency.idempotency_claim(user_id=request.user.pk, key=key) as claim:
+            if claim.earlier is not None:
                 try:
-                    return status_response(request, _visible_tweet(request, earlier))
+                    return status_response(request, _visible_tweet(request, claim.earlier))
                 except Tweet.DoesNotExist:
                     pass
-        data = request.data
-        media_ids = [_int(pk, "media_ids") for pk in _list_param(data, "media_ids")]
-        tweet = tweet_services.tweet_create(
-            author=request.user,
-            content=str(data.get("status") or ""),
-            reply_to_id=_int(data.get("in_reply_to_id"), "in_reply_to_id"),
-            quote_of_id=_int(data.get("quoted_status_id"), "quoted_status_id"),
-            media_ids=media_ids,
-            sensitive=_bool(data.get("sensitive", False)),
-        )
-        if cache_key:
-            cache.set(cache_key, tweet.pk, IDEMPOTENCY_SECONDS)
+            data = request.data
+            media_ids = [_int(pk, "media_ids") for pk in _list_param(data, "media_ids")]
+            tweet = tweet_services.tweet_create(
+                author=request.user,
+                content=str(data.get("status") or ""),
+                reply_to_id=_int(data.get("in_reply_to_id"), "in_reply_to_id"),
+                quote_of_id=_int(data.get("quoted_status_id"), "quoted_status_id"),
+                media_ids=media_ids,
+                sensitive=_bool(data.get("sensitive", False)),
+            )
+            claim.remember(tweet.pk)
         return status_response(request, _visible_tweet(request, tweet.pk))
 
 
