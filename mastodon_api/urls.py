@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from oauth2_provider import views as oauth_views
 
 from . import discovery, media_views, oauth, streaming, views
+from .cors import with_cors, with_cors_async
 
 
 def both(route: str, view, name: str | None = None) -> list:
@@ -17,8 +18,9 @@ ID = r"(?P<pk>[0-9]{1,19})"
 
 urlpatterns = [
     *both("oauth/authorize", oauth.AuthorizeView.as_view(), "mastodon-authorize"),
-    *both("oauth/token", oauth_views.TokenView.as_view(), "mastodon-token"),
-    *both("oauth/revoke", oauth_views.RevokeTokenView.as_view(), "mastodon-revoke"),
+    # Web clients exchange and revoke tokens from their own origin (mastodon_api.cors).
+    *both("oauth/token", with_cors(oauth_views.TokenView.as_view()), "mastodon-token"),
+    *both("oauth/revoke", with_cors(oauth_views.RevokeTokenView.as_view()), "mastodon-revoke"),
     path("mastodon/avatars/<int:pk>.svg", views.letter_avatar, name="mastodon-letter-avatar"),
     *both("api/v1/apps", views.AppsApi.as_view(), "mastodon-apps"),
     *both("api/v1/instance", views.InstanceApi.as_view(version=1), "mastodon-instance"),
@@ -55,9 +57,20 @@ urlpatterns += [
     *both("api/v2/media", media_views.MediaCreateApi.as_view(), "mastodon-media-create"),
     *both("api/v1/media", media_views.MediaCreateApi.as_view()),
     *both(f"api/v1/media/{ID}", media_views.MediaApi.as_view(), "mastodon-media"),
-    *both("api/v1/streaming/health", streaming.streaming_health, "mastodon-streaming-health"),
-    *both("api/v1/streaming/user", streaming.streaming_user, "mastodon-streaming-user"),
-    *both("api/v1/streaming/user/notification", streaming.streaming_user_notification),
+    *both(
+        "api/v1/streaming/health",
+        with_cors_async(streaming.streaming_health),
+        "mastodon-streaming-health",
+    ),
+    *both(
+        "api/v1/streaming/user",
+        with_cors_async(streaming.streaming_user),
+        "mastodon-streaming-user",
+    ),
+    *both(
+        "api/v1/streaming/user/notification",
+        with_cors_async(streaming.streaming_user_notification),
+    ),
     path(".well-known/nodeinfo", discovery.nodeinfo_index, name="mastodon-nodeinfo-index"),
     path("nodeinfo/2.0", discovery.nodeinfo, name="mastodon-nodeinfo"),
     path(".well-known/webfinger", discovery.webfinger, name="mastodon-webfinger"),

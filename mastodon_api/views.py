@@ -39,7 +39,7 @@ from tweets.models import Tweet
 from twitterclone.api import PostThrottle, WriteThrottle, exception_handler
 from twitterclone.pagination import Page, cursor_encode
 
-from . import entities, idempotency, oauth, ratelimit, scopes
+from . import cors, entities, idempotency, oauth, ratelimit, scopes
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
@@ -106,7 +106,7 @@ class MastodonView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         ratelimit.headers_add(self, request, response)
-        return response
+        return cors.cors_headers(request, response)
 
 
 def mastodon_exception_handler(exc, context):
