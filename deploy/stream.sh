@@ -1,7 +1,8 @@
 #!/bin/sh
 # The live-updates server: granian serving the ASGI app, of which only GET /api/v1/me/stream
-# is routed here (docs/scaling.md "Live updates"); the WSGI app (deploy/serve.sh) serves the
-# rest. ASGI without lifespan ("asginl": Django does not speak that protocol). Each worker
+# and Mastodon's /api/v1/streaming/* (mastodon_api.streaming) are routed here
+# (docs/scaling.md "Live updates"); the WSGI app (deploy/serve.sh) serves the rest.
+# ASGI without lifespan ("asginl": Django does not speak that protocol). Each worker
 # process holds one LISTEN connection, straight to PostgreSQL (STREAM_DATABASE_URL), and up to
 # STREAM_MAX_CONNECTIONS streams; past that a new stream answers 503 with Retry-After.
 # --backpressure (requests a worker takes at once; granian defaults to backlog / workers)
