@@ -5,6 +5,7 @@
 # ASGI without lifespan ("asginl": Django does not speak that protocol). Each worker
 # process holds one LISTEN connection, straight to PostgreSQL (STREAM_DATABASE_URL), and up to
 # STREAM_MAX_CONNECTIONS streams; past that a new stream answers 503 with Retry-After.
+# WebSockets stay on: Mastodon's WebSocket streaming API (web clients) is served here too.
 # --backpressure (requests a worker takes at once; granian defaults to backlog / workers)
 # must stay above STREAM_MAX_CONNECTIONS, or streams past it wait unanswered instead of 503.
 # Used by docker-compose.yml and bench/streams.py.
@@ -14,7 +15,7 @@ exec granian --interface asginl \
     --workers "${STREAM_WORKERS:-1}" \
     --backlog "${WEB_BACKLOG:-4096}" \
     --backpressure "${STREAM_BACKPRESSURE:-16000}" \
-    --http 1 --no-ws \
+    --http 1 \
     --respawn-failed-workers \
     --workers-kill-timeout "${WEB_KILL_TIMEOUT:-30}" \
     --log-level "${WEB_LOG_LEVEL:-warning}" \

@@ -21,10 +21,15 @@ live server) a stream cannot be held: 503 pointing at the ASGI server.
 """
 
 import asyncio
+import contextlib
+import io
 import json
+import logging
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from oauth2_provider.settings import oauth2_settings
@@ -38,6 +43,7 @@ from tweets.cards import tweets_by_ids
 from . import entities, scopes
 from .views import FORBIDDEN, NOTIFICATION_TYPES, UNAUTHORIZED
 
+log = logging.getLogger(__name__)
 UPDATES = "read:statuses"
 NOTIFICATIONS = "read:notifications"
 BUSY = "Too many open streams on this server; retry later."
@@ -68,9 +74,9 @@ def _bearer(request) -> str | None:
     return request.GET.get("access_token") or None
 
 
-def _token(*, request):
+def _token(*, request, token: str | None = None):
     """Return (user, token scopes) for a valid bearer token of an active user, else None."""
-    token = _bearer(request)
+    token = token or _bearer(request)
     if token is None:
         return None
     checked = OAuthRequest(request.build_absolute_uri(request.path))
@@ -169,6 +175,42 @@ async def _open(request, *, required: str):
     return response
 
 
+@dataclass
+class _Wanted:
+    """What a connection asked for: updates and deletes, notifications, and the last
+    notification id it was sent."""
+
+    updates: bool
+    notifications: bool
+    after: int
+
+
+async def _mastodon_events(request, subscriber, wanted: _Wanted):
+    """Yield (event, payload) for the hub's events to `subscriber`, or None when there was
+    none for STREAM_HEARTBEAT_SECONDS; end when the hub says reload."""
+    while True:
+        try:
+            item = await asyncio.wait_for(subscriber.queue.get(), settings.STREAM_HEARTBEAT_SECONDS)
+        except TimeoutError:
+            yield None
+            continue
+        if item == RELOAD:
+            return  # the client reconnects and reads the timeline again
+        event, _data = item
+        if event.kind == "tweet" and wanted.updates:
+            status = await db_call(_status_json)(request=request, tweet_id=event.tweet_id)
+            if status is not None:
+                yield "update", status
+        elif event.kind == "delete" and wanted.updates:
+            yield "delete", str(event.tweet_id)
+        elif event.kind == "notification" and wanted.notifications:
+            payloads, wanted.after = await db_call(_notifications_after)(
+                request=request, after=wanted.after
+            )
+            for payload in payloads:
+                yield "notification", payload
+
+
 async def _events(request, current, *, updates: bool, notifications: bool, after: int):
     try:
         subscriber = current.subscribe(request.user, frozenset())
@@ -176,26 +218,145 @@ async def _events(request, current, *, updates: bool, notifications: bool, after
         return
     try:
         yield ":)\n\n"
-        while True:
-            try:
-                item = await asyncio.wait_for(
-                    subscriber.queue.get(), settings.STREAM_HEARTBEAT_SECONDS
-                )
-            except TimeoutError:
-                yield ":thump\n\n"
-                continue
-            if item == RELOAD:
-                return  # the client reconnects and reads the timeline again
-            event, _data = item
-            if event.kind == "tweet" and updates:
-                status = await db_call(_status_json)(request=request, tweet_id=event.tweet_id)
-                if status is not None:
-                    yield _frame("update", status)
-            elif event.kind == "delete" and updates:
-                yield _frame("delete", str(event.tweet_id))
-            elif event.kind == "notification" and notifications:
-                frames, after = await db_call(_notifications_after)(request=request, after=after)
-                for frame in frames:
-                    yield _frame("notification", frame)
+        async for item in _mastodon_events(
+            request, subscriber, _Wanted(updates, notifications, after)
+        ):
+            yield ":thump\n\n" if item is None else _frame(*item)
+    finally:
+        current.unsubscribe(subscriber)
+
+
+# The WebSocket API: one connection, streams subscribed by name (Elk, Phanpy, masto.js).
+
+WEBSOCKET_PATHS = {"/api/v1/streaming", "/api/v1/streaming/"}
+# Stream name -> the scope it needs.
+WEBSOCKET_STREAMS = {"user": UPDATES, "user:notification": NOTIFICATIONS}
+UNKNOWN_STREAM = "Unknown stream type"
+# Close codes before accepting (the client sees the handshake refused).
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_NOT_FOUND = 4004
+CLOSE_UNAVAILABLE = 4503
+
+
+class _Socket:
+    """One WebSocket: its subscribed streams and a send that two tasks may call."""
+
+    def __init__(self, send, granted: set[str]):
+        self._send = send
+        self._lock = asyncio.Lock()
+        self.granted = granted
+        self.streams: set[str] = set()
+
+    async def send(self, message: dict) -> None:
+        async with self._lock:
+            await self._send({"type": "websocket.send", "text": json.dumps(message)})
+
+    async def command(self, message: dict, wanted: _Wanted) -> None:
+        """Handle {"type": "subscribe"|"unsubscribe", "stream": name}."""
+        kind, stream = message.get("type"), message.get("stream")
+        if kind not in ("subscribe", "unsubscribe") or stream not in WEBSOCKET_STREAMS:
+            await self.send({"error": UNKNOWN_STREAM, "status": 400, "stream": stream})
+            return
+        if kind == "subscribe":
+            if not scopes.scope_granted(self.granted, WEBSOCKET_STREAMS[stream]):
+                await self.send({"error": FORBIDDEN, "status": 403, "stream": [stream]})
+                return
+            self.streams.add(stream)
+        else:
+            self.streams.discard(stream)
+        wanted.updates = "user" in self.streams
+        wanted.notifications = bool(self.streams) and scopes.scope_granted(
+            self.granted, NOTIFICATIONS
+        )
+
+    def streams_for(self, event: str) -> list[str]:
+        if event == "notification":
+            return sorted(self.streams)
+        return ["user"] if "user" in self.streams else []
+
+
+def _socket_request(scope) -> ASGIRequest | None:
+    """The handshake as a Django request (headers, query, host), or None for a bad host."""
+    scheme = "https" if scope.get("scheme") == "wss" else "http"
+    request = ASGIRequest(
+        {**scope, "type": "http", "method": "GET", "scheme": scheme}, io.BytesIO()
+    )
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None
+    return request
+
+
+async def websocket_streaming(scope, receive, send) -> None:
+    """The ASGI app for WebSocket connections (twitterclone.asgi routes them here).
+
+    `GET /api/v1/streaming` upgraded; the token in the Authorization header, the
+    `access_token` query parameter or the Sec-WebSocket-Protocol header (as browsers send
+    it); streams from `?stream=` and {"type": "subscribe", "stream": ...} messages; events
+    as {"stream": [...], "event": ..., "payload": "<JSON or id>"}.
+    """
+    if (await receive())["type"] != "websocket.connect":
+        return
+    request = _socket_request(scope) if scope.get("path") in WEBSOCKET_PATHS else None
+    if request is None:
+        await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
+        return
+    protocols = scope.get("subprotocols") or []
+    from_protocol = protocols[0] if protocols and _bearer(request) is None else None
+    found = await db_call(_token)(request=request, token=from_protocol)
+    if found is None:
+        await send({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED})
+        return
+    user, granted = found
+    current = hub()
+    try:
+        if current.count >= settings.STREAM_MAX_CONNECTIONS:
+            raise TimeoutError
+        await asyncio.wait_for(current.connected.wait(), settings.STREAM_CONNECT_TIMEOUT)
+        subscriber = current.subscribe(user, frozenset())
+    except (TimeoutError, Full):
+        await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+        return
+    try:
+        await send({"type": "websocket.accept", "subprotocol": from_protocol})
+        request.user = user
+        after = 0
+        if scopes.scope_granted(granted, NOTIFICATIONS):
+            after = await db_call(_newest_notification_id)(request=request)
+        wanted = _Wanted(False, False, after)
+        socket = _Socket(send, granted)
+        if request.GET.get("stream"):
+            await socket.command({"type": "subscribe", "stream": request.GET["stream"]}, wanted)
+
+        async def read() -> None:
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                try:
+                    command = json.loads(message.get("text") or message.get("bytes") or "")
+                except ValueError:
+                    command = None
+                if isinstance(command, dict):
+                    await socket.command(command, wanted)
+
+        async def write() -> None:
+            async for item in _mastodon_events(request, subscriber, wanted):
+                if item is None:
+                    continue  # the server's WebSocket pings keep the connection alive
+                event, payload = item
+                for stream in socket.streams_for(event):
+                    await socket.send({"stream": [stream], "event": event, "payload": payload})
+
+        tasks = [asyncio.ensure_future(read()), asyncio.ensure_future(write())]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if task.exception() is not None:
+                log.warning("websocket stream ended: %r", task.exception())
+        with contextlib.suppress(Exception):
+            await send({"type": "websocket.close", "code": 1000})
     finally:
         current.unsubscribe(subscriber)
