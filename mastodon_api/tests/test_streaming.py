@@ -12,12 +12,28 @@ import queue
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.models import Privacy
 from accounts.tests.factories import user_create
 from social.services import block_create, follow_create, follow_request_approve, mute_create
-from tweets.services import like_create, tweet_create, tweet_delete
+from tweets.models import Tweet
+from tweets.services import like_create, retweet_create, tweet_create, tweet_delete
+from twitterclone.tests.privacy_table import (
+    ANONYMOUS,
+    BLOCKED,
+    BLOCKING,
+    FOLLOWER,
+    OWNER,
+    PRIVACIES,
+    REQUESTER,
+    STRANGER,
+    TWEET_MARK,
+    VIEWERS,
+    may_see_tweets,
+)
+from twitterclone.tests.test_api_privacy import _world
 
 from .helpers import token_for
 
@@ -181,3 +197,35 @@ def test_under_wsgi_the_stream_points_at_the_asgi_server():
     api = Client(headers={"authorization": f"Bearer {token_for(alice)}"})
     response = api.get("/api/v1/streaming/user")
     assert response.status_code == 503 and "error" in response.json()
+
+
+@pytest.mark.parametrize("privacy", PRIVACIES)
+def test_the_privacy_oracle_over_the_stream(privacy, stream_server):
+    """Every viewer kind of the privacy table streams while the owner posts a marked status
+    mentioning each of them and the bystander (whom all follow) retweets and quotes it:
+    no stream may carry TWEET_MARK unless the table lets that viewer see the owner's tweets,
+    and a follower who may see them gets it."""
+    world = _world(privacy)
+    owner, bystander = world.owner, world.bystander
+    streams = {
+        kind: _open(stream_server, world.viewers[kind]) for kind in VIEWERS if kind != ANONYMOUS
+    }
+    mentioned = " ".join(f"@{kind}" for kind in (STRANGER, REQUESTER, FOLLOWER, BLOCKED, BLOCKING))
+    live = tweet_create(author=owner, content=f"{TWEET_MARK} live {mentioned}")
+    for share in (
+        lambda: retweet_create(user=bystander, tweet_id=live.pk),
+        lambda: tweet_create(author=bystander, content="quoting it", quote_of_id=live.pk),
+    ):
+        try:
+            share()
+        except (ValidationError, Tweet.DoesNotExist):
+            assert privacy != Privacy.PUBLIC  # a protected or private tweet is not shareable
+    tweet_create(author=bystander, content="bystander is live")
+    for kind, stream in streams.items():
+        text = "".join(payload for _event, payload in stream.drain(2.0))
+        assert "bystander is live" in text, kind  # the stream was live for this viewer
+        if not may_see_tweets(kind, privacy):
+            assert TWEET_MARK not in text, (kind, privacy)
+        elif kind in (FOLLOWER, OWNER):
+            assert TWEET_MARK in text, (kind, privacy)
+        stream.close()
