@@ -32,14 +32,15 @@ class MediaCreateApi(MastodonView):
     throttle_classes = [WriteThrottle]
 
     def post(self, request):
+        description = _description(request.data) or ""
         processed = services.upload_process(
             file=request.FILES.get("file"),
-            alt_text=_description(request.data) or "",
+            alt_text=description,
             field="file",
             alt_field="description",
         )
         upload = services.upload_store(
-            owner=request.user, processed=processed, alt_text=_description(request.data) or ""
+            owner=request.user, processed=processed, alt_text=description
         )
         return Response(entities.upload_attachment(request, upload))
 
