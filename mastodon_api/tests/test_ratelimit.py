@@ -1,15 +1,18 @@
 """X-RateLimit-* headers and 429 from the project's own throttles, however a request is dressed."""
 
+import time
 from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
+from mastodon import MastodonRatelimitError
 
 from accounts.services import token_create
 from accounts.tests.factories import user_create
 from tweets.models import Tweet
 
 from .helpers import token_for
+from .test_mastodonpy import _log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +94,20 @@ def test_other_writes_share_the_write_limit(rates):
     assert api.post(f"/api/v1/accounts/{bob.pk}/follow")["X-RateLimit-Remaining"] == "0"
     over = api.post(f"/api/v1/statuses/{tweet.pk}/bookmark")
     assert over.status_code == 429 and over.json() == {"error": "Too many requests"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mastodon_py_reads_the_headers_and_the_429(live_server, rates, settings):
+    rest = dict(settings.REST_FRAMEWORK)
+    rest["DEFAULT_THROTTLE_RATES"] = {**rest["DEFAULT_THROTTLE_RATES"], "post": "2/h"}
+    settings.REST_FRAMEWORK = rest
+    api = _log_in(live_server.url, user_create(username="alice"))
+    api.ratelimit_method = "throw"
+    api.status_post("one")
+    api.status_post("two")
+    assert api.ratelimit_limit == 2 and api.ratelimit_remaining == 0
+    # Mastodon.py shifts the reset by the Date header's difference to its clock (1 s steps).
+    assert 3500 < api.ratelimit_reset - time.time() <= 3602
+    with pytest.raises(MastodonRatelimitError):
+        api.status_post("three")
+    assert not Tweet.objects.filter(content="three").exists()
