@@ -6,6 +6,7 @@ same rule the project's API uses).
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -22,6 +23,7 @@ from tweets.visibility import tweet_shareable
 MASTODON_VERSION = "4.3.0"
 SOURCE_URL = "https://example.invalid/twitterclone"
 _RELATIVE_HREF = re.compile(r'href="/')
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _iso(moment) -> str:
@@ -358,3 +360,83 @@ def error_text(data) -> str:
     if isinstance(data, list):
         return " ".join(str(item) for item in data)
     return str(data)
+
+
+def notification_group(group, type: str) -> dict:
+    """Mastodon's NotificationGroup from notifications.selectors.NotificationGroup.
+
+    The group is represented by its newest visible member (the selector's head), so
+    `most_recent_notification_id`, `page_max_id` and `page_min_id` are all its id; the count
+    is capped at 100 (notifications.selectors.GROUP_COUNT_CAP).
+    """
+    return {
+        "group_key": group.group_key,
+        "notifications_count": group.actors_count,
+        "type": type,
+        "most_recent_notification_id": str(group.id),
+        "page_min_id": str(group.id),
+        "page_max_id": str(group.id),
+        "latest_page_notification_at": _iso(group.latest_at),
+        "sample_account_ids": [str(actor.pk) for actor in group.actors],
+        "status_id": str(group.tweet.pk) if group.tweet is not None else None,
+    }
+
+
+def marker(row, last_read_id: int) -> dict:
+    """Mastodon's Marker: https://docs.joinmastodon.org/entities/Marker/."""
+    return {
+        "last_read_id": str(last_read_id),
+        "version": row.version,
+        "updated_at": _iso(row.updated_at) if row.updated_at else _iso(_EPOCH),
+    }
+
+
+def tag(request, name: str, history: list | None = None) -> dict:
+    """Mastodon's Tag: https://docs.joinmastodon.org/entities/Tag/."""
+    return {
+        "name": name,
+        "url": request.build_absolute_uri(reverse("hashtag", kwargs={"tag": name})),
+        "history": history or [],
+        "following": False,
+    }
+
+
+def trending_tag(request, trend) -> dict:
+    """A Tag with `history` from search.selectors.TrendingTag.
+
+    Mastodon's history is one entry a day, newest first; here the trend's two windows: the
+    recent one (today) and the day before, each counting distinct authors (`uses` and
+    `accounts` alike: the project counts authors, not uses).
+    """
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    history = [
+        {"day": str(int(day.timestamp())), "uses": str(n), "accounts": str(n)}
+        for day, n in (
+            (today, trend.authors),
+            (today - timedelta(days=1), trend.authors_before),
+        )
+    ]
+    return tag(request, trend.tag, history)
+
+
+def suggestion(request, user: User) -> dict:
+    """Mastodon's Suggestion (v2): the project's who-to-follow (friends of friends, then
+    the most followed), so `sources` names both kinds."""
+    return {
+        "source": "global",
+        "sources": ["friends_of_friends", "most_followed"],
+        "account": account(request, user),
+    }
+
+
+def preferences(user: User) -> dict:
+    """Mastodon's Preferences: a status has its author's privacy, images follow `sensitive`."""
+    return {
+        "posting:default:visibility": "public" if user.privacy == Privacy.PUBLIC else "private",
+        "posting:default:sensitive": False,
+        "posting:default:language": None,
+        "posting:default:quote_policy": "public" if user.privacy == Privacy.PUBLIC else "nobody",
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+        "reading:autoplay:gifs": False,
+    }
