@@ -139,6 +139,7 @@ def relationship(user: User, rel: Relationship) -> dict:
         "blocked_by": False,
         "muting": rel.muting,
         "muting_notifications": rel.muting,
+        "muting_expires_at": None,  # a mute here is forever
         "requested": rel.requested,
         "requested_by": False,
         "domain_blocking": False,
@@ -369,7 +370,7 @@ def notification_group(group, type: str) -> dict:
     `most_recent_notification_id`, `page_max_id` and `page_min_id` are all its id; the count
     is capped at 100 (notifications.selectors.GROUP_COUNT_CAP).
     """
-    return {
+    data = {
         "group_key": group.group_key,
         "notifications_count": group.actors_count,
         "type": type,
@@ -378,8 +379,10 @@ def notification_group(group, type: str) -> dict:
         "page_max_id": str(group.id),
         "latest_page_notification_at": _iso(group.latest_at),
         "sample_account_ids": [str(actor.pk) for actor in group.actors],
-        "status_id": str(group.tweet.pk) if group.tweet is not None else None,
     }
+    if group.tweet is not None:  # optional in Mastodon's documentation: absent, not null
+        data["status_id"] = str(group.tweet.pk)
+    return data
 
 
 def marker(row, last_read_id: int) -> dict:
@@ -394,6 +397,8 @@ def marker(row, last_read_id: int) -> dict:
 def tag(request, name: str, history: list | None = None) -> dict:
     """Mastodon's Tag: https://docs.joinmastodon.org/entities/Tag/."""
     return {
+        # Tags have no table here: the (lower-cased) name is the id, a string as documented.
+        "id": name,
         "name": name,
         "url": request.build_absolute_uri(reverse("hashtag", kwargs={"tag": name})),
         "history": history or [],
