@@ -1058,9 +1058,10 @@ class SearchApi(MastodonView):
     """GET /api/v2/search over the project's search selectors (the visibility rule inside).
 
     accounts: name or username prefix (search.selectors.users_search); statuses: full text,
-    newest first (tweets_search); hashtags: the tag itself when a visible status carries it,
-    then trending tags that start with it. `resolve`, `account_id`, `exclude_unreviewed`,
-    `following` (here) are ignored; `offset` walks the selectors' pages (at most 1000).
+    newest first (tweets_search); hashtags: the tag itself, then trending tags that start
+    with it, each only when a status the viewer may see carries it. `resolve`, `account_id`,
+    `exclude_unreviewed`, `following` are ignored; `offset` walks the selectors' pages (at
+    most 1000).
     """
 
     scopes = {"GET": None}
@@ -1100,15 +1101,14 @@ class SearchApi(MastodonView):
         tag = query.removeprefix("#").lower()
         if not tag or not all(ch.isalnum() or ch == "_" for ch in tag):
             return []
-        found = []
-        if tweet_selectors.tweets_by_hashtag(viewer=request.user, tag=tag, limit=1).items:
-            found.append(tag)
-        found += [
-            trend.tag
-            for trend in hashtags_trending(limit=20)
-            if trend.tag.startswith(tag) and trend.tag != tag
+        trending = [trend.tag for trend in hashtags_trending(limit=20)]
+        candidates = [tag, *(name for name in trending if name.startswith(tag) and name != tag)]
+        # Each tag only if the viewer may see a status carrying it (the rule, as the tag page).
+        return [
+            name
+            for name in candidates
+            if tweet_selectors.tweets_by_hashtag(viewer=request.user, tag=name, limit=1).items
         ]
-        return found
 
 
 class TrendingTagsApi(MastodonView):
