@@ -6,6 +6,7 @@ rules as the HTML pages and the project's own API) and renders Mastodon's entiti
 scope, 404 for anything the viewer may not see, 422 for bad input.
 """
 
+import base64
 import hashlib
 import zlib
 from datetime import UTC, datetime
@@ -53,7 +54,13 @@ from tweets import services as tweet_services
 from tweets.api.serializers import tweet_context
 from tweets.models import Tweet
 from twitterclone.api import PostThrottle, WriteThrottle, exception_handler
-from twitterclone.pagination import Page, cursor_bind, cursor_encode, cursor_unbind
+from twitterclone.pagination import (
+    CURSOR_INVALID,
+    Page,
+    cursor_bind,
+    cursor_encode,
+    cursor_unbind,
+)
 
 from . import entities, oauth, scopes
 from .models import Timeline
@@ -738,7 +745,7 @@ def _cursor_paged(request, fetch, *, default=LONG_DEFAULT_LIMIT, maximum=LONG_MA
     limit = _limit(request, default, maximum)
     scope = request.path.rstrip("/")
     raw = request.query_params.get("max_id") or None
-    cursor = cursor_unbind(raw, scope=scope) if raw else None
+    cursor = cursor_unbind(_unarmor(raw), scope=scope) if raw else None
     page = fetch(cursor, limit)
     headers = {}
     if page.next_cursor:
@@ -749,9 +756,22 @@ def _cursor_paged(request, fetch, *, default=LONG_DEFAULT_LIMIT, maximum=LONG_MA
             if k not in {"max_id", "min_id", "since_id"}
             for v in values
         ]
-        token = cursor_bind(page.next_cursor, scope=scope)
+        token = _armor(cursor_bind(page.next_cursor, scope=scope))
         headers["Link"] = f'<{base}?{urlencode([*rest, ("max_id", token)])}>; rel="next"'
     return page.items, headers
+
+
+def _armor(token: str) -> str:
+    """The cursor in URL-safe base64: clients (Mastodon.py) copy `max_id` out of the link
+    without decoding it, so it must need no percent-encoding."""
+    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def _unarmor(value: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise exceptions.ValidationError({"max_id": [CURSOR_INVALID]}) from None
 
 
 def accounts_response(request, users, headers=None) -> Response:
