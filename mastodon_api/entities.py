@@ -176,9 +176,16 @@ def upload_attachment(request, upload) -> dict:
 class StatusContext:
     """What rendering a list of statuses needs once: the request and the mentions' names."""
 
-    def __init__(self, request, mention_usernames: dict[int, str]):
+    def __init__(
+        self,
+        request,
+        mention_usernames: dict[int, str],
+        reply_authors: dict[int, int] | None = None,
+    ):
         self.request = request
         self.mention_usernames = mention_usernames
+        # The author of each replied-to status, read once for the page (None: read per status).
+        self.reply_authors = reply_authors
 
 
 def _visibility(author: User) -> str:
@@ -237,11 +244,7 @@ def status(context: StatusContext, tweet: Tweet) -> dict:
         "replies_count": shown.reply_count,
         "quotes_count": 0,
         "in_reply_to_id": str(tweet.reply_to_id) if tweet.reply_to_id else None,
-        "in_reply_to_account_id": (
-            str(tweet.reply_to.user_id)
-            if tweet.reply_to_id and getattr(tweet, "reply_to", None) is not None
-            else None
-        ),
+        "in_reply_to_account_id": _reply_author(context, tweet),
         "reblog": reblog,
         "quote": quote,
         "quote_approval": _quote_approval(context, shown),
@@ -258,6 +261,16 @@ def status(context: StatusContext, tweet: Tweet) -> dict:
         "filtered": [],
         "tagged_collections": [],
     }
+
+
+def _reply_author(context: StatusContext, tweet: Tweet) -> str | None:
+    if not tweet.reply_to_id:
+        return None
+    if context.reply_authors is not None:
+        author = context.reply_authors.get(tweet.reply_to_id)
+        return str(author) if author is not None else None
+    reply_to = getattr(tweet, "reply_to", None)
+    return str(reply_to.user_id) if reply_to is not None else None
 
 
 def _quote_approval(context: StatusContext, tweet: Tweet) -> dict:

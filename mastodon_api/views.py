@@ -64,7 +64,7 @@ from twitterclone.pagination import (
 
 from . import entities, oauth, scopes
 from .models import Timeline
-from .selectors import marker_get, tweet_likers, tweet_retweeters
+from .selectors import following_ids, marker_get, tweet_likers, tweet_retweeters
 from .services import marker_set
 
 DEFAULT_LIMIT = 20
@@ -242,14 +242,77 @@ def _link_header(request, items) -> dict:
     return {"Link": f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'}
 
 
+# The Account columns a tweet card leaves out (tweets.cards defers what the card does not
+# show) or a notification's actor was not read with.
+ACCOUNT_EXTRA_FIELDS = (
+    "bio",
+    "created_at",
+    "header_file",
+    "tweets_count",
+    "followers_count",
+    "following_count",
+)
+
+
+def _complete_accounts(users, *, built: bool = False) -> None:
+    """Give `users` every column an Account shows, in one query for the whole page.
+
+    Without it each deferred column is a query per author. `built`: the users were made from
+    a selector's columns (notification actors), so every extra field is filled. They passed
+    the rule already; this only reads their rows by id.
+    """
+    missing = {
+        user.pk for user in users if built or set(ACCOUNT_EXTRA_FIELDS) & user.get_deferred_fields()
+    }
+    if not missing:
+        return
+    rows = User.objects.only(*ACCOUNT_EXTRA_FIELDS).in_bulk(missing)
+    for user in users:
+        row = rows.get(user.pk)
+        if row is None:
+            continue
+        deferred = user.get_deferred_fields()
+        for name in ACCOUNT_EXTRA_FIELDS:
+            if built or name in deferred:
+                setattr(user, name, getattr(row, name))
+
+
+def _status_accounts(tweets) -> list[User]:
+    """The authors a list of statuses renders: each status's, a reblog's or quote's original's."""
+    users = []
+    for tweet in tweets:
+        users.append(tweet.user)
+        if tweet.original_tweet_id and tweet.original_tweet is not None:
+            users.append(tweet.original_tweet.user)
+    return users
+
+
+def status_context(request, tweets) -> "entities.StatusContext":
+    """Everything a list of statuses needs once: mentions' names, the authors' columns."""
+    _complete_accounts(_status_accounts(tweets))
+    shown = [
+        *tweets,
+        *(t.original_tweet for t in tweets if t.original_tweet_id and t.original_tweet),
+    ]
+    reply_to_ids = {t.reply_to_id for t in shown if t.reply_to_id}
+    # Only the author's id of each replied-to status, as the row holds it (Mastodon sends it).
+    reply_authors = (
+        dict(Tweet.objects.filter(pk__in=reply_to_ids).values_list("pk", "user_id"))
+        if reply_to_ids
+        else {}
+    )
+    names = tweet_context(request, tweets)["mention_usernames"]
+    return entities.StatusContext(request, names, reply_authors)
+
+
 def statuses_response(request, tweets, headers=None, code=status.HTTP_200_OK) -> Response:
-    context = entities.StatusContext(request, tweet_context(request, tweets)["mention_usernames"])
+    context = status_context(request, tweets)
     data = [entities.status(context, tweet) for tweet in tweets]
     return Response(data, status=code, headers=headers)
 
 
 def status_response(request, tweet, code=status.HTTP_200_OK) -> Response:
-    context = entities.StatusContext(request, tweet_context(request, [tweet])["mention_usernames"])
+    context = status_context(request, [tweet])
     return Response(entities.status(context, tweet), status=code)
 
 
@@ -492,9 +555,7 @@ class StatusContextApi(MastodonView):
             viewer=request.user, tweet_id=_int(pk, "id") or 0, limit=MAX_LIMIT * 2
         )
         tweets = [*thread.ancestors, *reversed(thread.replies.items)]
-        context = entities.StatusContext(
-            request, tweet_context(request, tweets)["mention_usernames"]
-        )
+        context = status_context(request, tweets)
         return Response(
             {
                 "ancestors": [entities.status(context, t) for t in thread.ancestors],
@@ -603,24 +664,10 @@ def _notification(request, item, context) -> dict:
     }
 
 
-def _full_accounts(users) -> None:
-    """Give the notification selectors' actors (a card's columns) every column an Account shows.
-
-    They passed the rule already (with `.access`); this reads their rows by id, one query.
-    """
-    rows = User.objects.in_bulk({user.pk for user in users})
-    for user in users:
-        row = rows.get(user.pk)
-        if row is not None:
-            for name in ("bio", "created_at", "header_file", "tweets_count"):
-                setattr(user, name, getattr(row, name))
-            user.followers_count, user.following_count = row.followers_count, row.following_count
-
-
 def notifications_response(request, items, headers=None) -> Response:
-    _full_accounts([item.actor for item in items])
+    _complete_accounts([item.actor for item in items], built=True)
     tweets = [item.tweet for item in items if item.tweet is not None]
-    context = entities.StatusContext(request, tweet_context(request, tweets)["mention_usernames"])
+    context = status_context(request, tweets)
     data = [_notification(request, item, context) for item in items]
     return Response(data, headers=headers)
 
@@ -716,11 +763,9 @@ class GroupedNotificationsApi(MastodonView):
                 maximum=LONG_MAX_LIMIT,
             )
         accounts = {actor.pk: actor for group in groups for actor in group.actors}
-        _full_accounts(list(accounts.values()))
+        _complete_accounts(list(accounts.values()), built=True)
         tweets = {group.tweet.pk: group.tweet for group in groups if group.tweet is not None}
-        context = entities.StatusContext(
-            request, tweet_context(request, list(tweets.values()))["mention_usernames"]
-        )
+        context = status_context(request, list(tweets.values()))
         data = {
             "accounts": [entities.account(request, user) for user in accounts.values()],
             "statuses": [entities.status(context, tweet) for tweet in tweets.values()],
@@ -810,9 +855,8 @@ class AccountSearchApi(MastodonView):
         users = _users_found(request, query, offset=offset, limit=limit)
         if _bool(request.query_params.get("following", "")):
             # A filter over the page the search found: a shorter page (documented).
-            users = [
-                user for user in users if relationship_get(viewer=request.user, user=user).following
-            ]
+            followed = set(following_ids(viewer=request.user, among=[user.pk for user in users]))
+            users = [user for user in users if user.pk in followed]
         return accounts_response(request, users)
 
 
@@ -1108,9 +1152,7 @@ class SearchApi(MastodonView):
                 offset=offset,
                 limit=limit,
             )
-            context = entities.StatusContext(
-                request, tweet_context(request, tweets)["mention_usernames"]
-            )
+            context = status_context(request, tweets)
             answer["statuses"] = [entities.status(context, tweet) for tweet in tweets]
         if kind in (None, "hashtags"):
             tags = self._hashtags(request, query)[offset : offset + limit]
