@@ -108,6 +108,7 @@ def _leaks(world, privacy) -> list[str]:
             f"/api/v1/accounts/{bystander.pk}/followers?limit=80": may_find,
             f"/api/v1/accounts/{bystander.pk}/following?limit=80": may_find,
             "/api/v2/search?q=owner&type=accounts": may_find,
+            f"/api/v2/search?q={CARD_MARK}&type=accounts": may_find,
             f"/api/v1/statuses/{theirs.pk}/favourited_by": may_see_tweets,
             f"/api/v1/statuses/{theirs.pk}/reblogged_by": may_see_tweets,
         }
@@ -151,7 +152,15 @@ def _leaks(world, privacy) -> list[str]:
         if not card_ok and CARD_MARK in everything:
             leaking = [path for path, (_, text) in answers.items() if CARD_MARK in text]
             problems.append(f"{privacy} {kind}: the card leaks through {leaking}")
-        for path in owner_lists:
+        # Who liked or reblogged one of the owner's statuses is about that status: 404 unless
+        # the viewer may see it (the answer lists others, so the marks alone would not tell).
+        owners = [tweets[name] for name in ("own", "own_thread", "reply_to_bystander")]
+        about_owners = [
+            f"/api/v1/statuses/{t.pk}/{name}"
+            for t in owners
+            for name in ("favourited_by", "reblogged_by")
+        ]
+        for path in owner_lists + about_owners:
             if (answers[path][0] == 200) is not tweets_ok:
                 problems.append(f"{privacy} {kind} {path}: {answers[path][0]}")
         for path, rule in listing_owner.items():
