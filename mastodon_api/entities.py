@@ -6,6 +6,7 @@ same rule the project's API uses).
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -24,6 +25,7 @@ from tweets.visibility import tweet_shareable
 MASTODON_VERSION = "4.3.0"
 SOURCE_URL = "https://example.invalid/twitterclone"
 _RELATIVE_HREF = re.compile(r'href="/')
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _iso(moment) -> str:
@@ -139,6 +141,7 @@ def relationship(user: User, rel: Relationship) -> dict:
         "blocked_by": False,
         "muting": rel.muting,
         "muting_notifications": rel.muting,
+        "muting_expires_at": None,  # a mute here is forever
         "requested": rel.requested,
         "requested_by": False,
         "domain_blocking": False,
@@ -200,9 +203,16 @@ def upload_attachment(request, upload) -> dict:
 class StatusContext:
     """What rendering a list of statuses needs once: the request and the mentions' names."""
 
-    def __init__(self, request, mention_usernames: dict[int, str]):
+    def __init__(
+        self,
+        request,
+        mention_usernames: dict[int, str],
+        reply_authors: dict[int, int] | None = None,
+    ):
         self.request = request
         self.mention_usernames = mention_usernames
+        # The author of each replied-to status, read once for the page (None: read per status).
+        self.reply_authors = reply_authors
 
 
 def _visibility(author: User) -> str:
@@ -261,11 +271,7 @@ def status(context: StatusContext, tweet: Tweet) -> dict:
         "replies_count": shown.reply_count,
         "quotes_count": 0,
         "in_reply_to_id": str(tweet.reply_to_id) if tweet.reply_to_id else None,
-        "in_reply_to_account_id": (
-            str(tweet.reply_to.user_id)
-            if tweet.reply_to_id and getattr(tweet, "reply_to", None) is not None
-            else None
-        ),
+        "in_reply_to_account_id": _reply_author(context, tweet),
         "reblog": reblog,
         "quote": quote,
         "quote_approval": _quote_approval(context, shown),
@@ -295,6 +301,16 @@ def notification(context: StatusContext, item, kind: str) -> dict:
         "account": account(request, item.actor),
         "status": status(context, item.tweet) if item.tweet is not None else None,
     }
+
+
+def _reply_author(context: StatusContext, tweet: Tweet) -> str | None:
+    if not tweet.reply_to_id:
+        return None
+    if context.reply_authors is not None:
+        author = context.reply_authors.get(tweet.reply_to_id)
+        return str(author) if author is not None else None
+    reply_to = getattr(tweet, "reply_to", None)
+    return str(reply_to.user_id) if reply_to is not None else None
 
 
 def _quote_approval(context: StatusContext, tweet: Tweet) -> dict:
@@ -410,3 +426,87 @@ def error_text(data) -> str:
     if isinstance(data, list):
         return " ".join(str(item) for item in data)
     return str(data)
+
+
+def notification_group(group, type: str) -> dict:
+    """Mastodon's NotificationGroup from notifications.selectors.NotificationGroup.
+
+    The group is represented by its newest visible member (the selector's head), so
+    `most_recent_notification_id`, `page_max_id` and `page_min_id` are all its id; the count
+    is capped at 100 (notifications.selectors.GROUP_COUNT_CAP).
+    """
+    data = {
+        "group_key": group.group_key,
+        "notifications_count": group.actors_count,
+        "type": type,
+        "most_recent_notification_id": str(group.id),
+        "page_min_id": str(group.id),
+        "page_max_id": str(group.id),
+        "latest_page_notification_at": _iso(group.latest_at),
+        "sample_account_ids": [str(actor.pk) for actor in group.actors],
+    }
+    if group.tweet is not None:  # optional in Mastodon's documentation: absent, not null
+        data["status_id"] = str(group.tweet.pk)
+    return data
+
+
+def marker(row, last_read_id: int) -> dict:
+    """Mastodon's Marker: https://docs.joinmastodon.org/entities/Marker/."""
+    return {
+        "last_read_id": str(last_read_id),
+        "version": row.version,
+        "updated_at": _iso(row.updated_at) if row.updated_at else _iso(_EPOCH),
+    }
+
+
+def tag(request, name: str, history: list | None = None) -> dict:
+    """Mastodon's Tag: https://docs.joinmastodon.org/entities/Tag/."""
+    return {
+        # Tags have no table here: the (lower-cased) name is the id, a string as documented.
+        "id": name,
+        "name": name,
+        "url": request.build_absolute_uri(reverse("hashtag", kwargs={"tag": name})),
+        "history": history or [],
+        "following": False,
+    }
+
+
+def trending_tag(request, trend) -> dict:
+    """A Tag with `history` from search.selectors.TrendingTag.
+
+    Mastodon's history is one entry a day, newest first; here the trend's two windows: the
+    recent one (today) and the day before, each counting distinct authors (`uses` and
+    `accounts` alike: the project counts authors, not uses).
+    """
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    history = [
+        {"day": str(int(day.timestamp())), "uses": str(n), "accounts": str(n)}
+        for day, n in (
+            (today, trend.authors),
+            (today - timedelta(days=1), trend.authors_before),
+        )
+    ]
+    return tag(request, trend.tag, history)
+
+
+def suggestion(request, user: User) -> dict:
+    """Mastodon's Suggestion (v2): the project's who-to-follow (friends of friends, then
+    the most followed), so `sources` names both kinds."""
+    return {
+        "source": "global",
+        "sources": ["friends_of_friends", "most_followed"],
+        "account": account(request, user),
+    }
+
+
+def preferences(user: User) -> dict:
+    """Mastodon's Preferences: a status has its author's privacy, images follow `sensitive`."""
+    return {
+        "posting:default:visibility": "public" if user.privacy == Privacy.PUBLIC else "private",
+        "posting:default:sensitive": False,
+        "posting:default:language": None,
+        "posting:default:quote_policy": "public" if user.privacy == Privacy.PUBLIC else "nobody",
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+        "reading:autoplay:gifs": False,
+    }

@@ -50,6 +50,46 @@ urlpatterns = [
     *both("api/v1/timelines/public", views.PublicTimelineApi.as_view()),
     *both(r"api/v1/timelines/tag/(?P<tag>[^/]{1,100})", views.TagTimelineApi.as_view()),
     *both("api/v1/notifications", views.NotificationsApi.as_view()),
+    # The rest of issue 16's client endpoints (accounts' graph, lists, markers, search...).
+    *both(
+        "api/v1/accounts/update_credentials",
+        views.UpdateCredentialsApi.as_view(),
+        "mastodon-update-credentials",
+    ),
+    *both("api/v1/accounts/search", views.AccountSearchApi.as_view()),
+    *both(f"api/v1/accounts/{ID}/followers", views.AccountFollowersApi.as_view(following=False)),
+    *both(f"api/v1/accounts/{ID}/following", views.AccountFollowersApi.as_view(following=True)),
+    *[
+        item
+        for action in views.AccountActionApi.ACTIONS
+        for item in both(
+            f"api/v1/accounts/{ID}/{action}", views.AccountActionApi.as_view(action=action)
+        )
+    ],
+    *both(f"api/v1/statuses/{ID}/favourited_by", views.StatusAccountsApi.as_view(reblogged=False)),
+    *both(f"api/v1/statuses/{ID}/reblogged_by", views.StatusAccountsApi.as_view(reblogged=True)),
+    *both("api/v1/notifications/clear", views.NotificationsClearApi.as_view()),
+    *both(f"api/v1/notifications/{ID}", views.NotificationApi.as_view()),
+    *both(f"api/v1/notifications/{ID}/dismiss", views.NotificationDismissApi.as_view()),
+    *both("api/v2/notifications", views.GroupedNotificationsApi.as_view()),
+    *both("api/v1/follow_requests", views.FollowRequestsApi.as_view()),
+    *both(
+        f"api/v1/follow_requests/{ID}/authorize", views.FollowRequestAnswerApi.as_view(approve=True)
+    ),
+    *both(
+        f"api/v1/follow_requests/{ID}/reject", views.FollowRequestAnswerApi.as_view(approve=False)
+    ),
+    *both("api/v1/blocks", views.BlocksApi.as_view()),
+    *both("api/v1/mutes", views.MutesApi.as_view()),
+    *both("api/v1/bookmarks", views.BookmarksApi.as_view()),
+    *both("api/v1/favourites", views.FavouritesApi.as_view()),
+    *both("api/v1/markers", views.MarkersApi.as_view()),
+    *both("api/v2/search", views.SearchApi.as_view()),
+    *both("api/v1/trends/tags", views.TrendingTagsApi.as_view()),
+    *both("api/v1/trends", views.TrendingTagsApi.as_view()),
+    *both("api/v2/suggestions", views.SuggestionsApi.as_view()),
+    *both("api/v1/preferences", views.PreferencesApi.as_view()),
+    *both("api/v1/custom_emojis", views.CustomEmojisApi.as_view()),
 ]
 
 # Media, streaming, discovery (mastodon_api.media_views, .streaming, .discovery).

@@ -373,3 +373,18 @@ def notifications_prune(*, days: int, batch: int = 5000) -> int:
         total += deleted
         if deleted < batch:
             return total
+
+
+# Dismissing (Mastodon's POST /api/v1/notifications/:id/dismiss and /clear).
+
+
+def notification_dismiss(*, user: User, notification_id: int) -> bool:
+    """Delete one of `user`'s notifications; return whether there was one."""
+    deleted, _ = Notification.objects.filter(recipient_id=user.pk, pk=notification_id).delete()
+    return bool(deleted)
+
+
+def notifications_clear(*, user: User) -> int:
+    """Delete all of `user`'s notifications (idx_notifications_recipient); return how many."""
+    deleted, _ = Notification.objects.filter(recipient_id=user.pk).delete()
+    return deleted

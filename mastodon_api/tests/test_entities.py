@@ -1,8 +1,10 @@
 """Mastodon's entities against its documentation's field lists, and the endpoints' edges.
 
 The field lists are copied from github.com/mastodon/documentation, content/en/entities/
-(Account.md, Status.md, Relationship.md, Instance.md, Notification.md, MediaAttachment.md at
-commit 2903485da54a, 2026-07-02): every field Mastodon always sends. Left out on purpose, as
+(Account.md, Status.md, Relationship.md, Instance.md, Notification.md, MediaAttachment.md,
+Marker.md, Tag.md, Suggestion.md, Preferences.md) and content/en/methods/
+grouped_notifications.md (GroupedNotificationsResults, NotificationGroup) at commit
+2903485da54a, 2026-07-02: every field Mastodon always sends. Left out on purpose, as
 Mastodon leaves them out: Account `moved`, `memorial`, `suspended`, `limited` (only when
 true), `source`, `role` (CredentialAccount), `mute_expires_at` (MutedAccount); Notification
 `report`, `event`, `moderation_warning` (only for those types).
@@ -11,6 +13,7 @@ true), `source`, `role` (CredentialAccount), `mute_expires_at` (MutedAccount); N
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -107,6 +110,7 @@ RELATIONSHIP = [
     "blocked_by",
     "muting",
     "muting_notifications",
+    "muting_expires_at",
     "requested",
     "requested_by",
     "domain_blocking",
@@ -133,6 +137,27 @@ INSTANCE = [
 NOTIFICATION = ["id", "type", "group_key", "created_at", "account", "status"]
 MENTION = ["id", "username", "url", "acct"]
 TAG = ["name", "url"]
+# A Tag outside a status (search, trends) carries its id and history.
+TAG_WITH_HISTORY = ["id", "name", "url", "history"]
+TAG_HISTORY = ["day", "uses", "accounts"]
+GROUPED_NOTIFICATIONS_RESULTS = ["accounts", "statuses", "notification_groups"]
+NOTIFICATION_GROUP = [
+    "group_key",
+    "notifications_count",
+    "type",
+    "most_recent_notification_id",
+    "sample_account_ids",
+]
+MARKER = ["last_read_id", "version", "updated_at"]
+SUGGESTION = ["source", "sources", "account"]
+PREFERENCES = [
+    "posting:default:visibility",
+    "posting:default:sensitive",
+    "posting:default:language",
+    "reading:expand:media",
+    "reading:expand:spoilers",
+]
+SEARCH = ["accounts", "statuses", "hashtags"]
 
 
 @pytest.fixture(autouse=True)
@@ -166,6 +191,43 @@ def test_every_entity_has_the_documented_fields(world):
     notification = bob_api.get("/api/v1/notifications").json()[0]
     assert set(NOTIFICATION) <= notification.keys()
     assert notification["type"] == "favourite" and notification["status"]["id"] == str(original.pk)
+
+
+def test_every_entity_of_the_later_endpoints_has_the_documented_fields(world):
+    alice, bob, original, api, bob_api = world
+    post(bob, "more #Django")
+    assert set(ACCOUNT) <= api.get(f"/api/v1/accounts/{bob.pk}/followers").json()[0].keys()
+    grouped = bob_api.get("/api/v2/notifications").json()
+    assert set(GROUPED_NOTIFICATIONS_RESULTS) <= grouped.keys()
+    group = grouped["notification_groups"][0]
+    assert set(NOTIFICATION_GROUP) <= group.keys() and group["type"] == "favourite"
+    assert group["status_id"] == str(original.pk)
+    assert set(ACCOUNT) <= grouped["accounts"][0].keys()
+    assert set(STATUS) <= grouped["statuses"][0].keys()
+    flat = bob_api.get("/api/v1/notifications").json()[0]
+    assert set(NOTIFICATION) <= bob_api.get(f"/api/v1/notifications/{flat['id']}").json().keys()
+    markers = api.post(
+        "/api/v1/markers", {"home": {"last_read_id": "1"}}, content_type="application/json"
+    ).json()
+    assert set(MARKER) <= markers["home"].keys() and isinstance(markers["home"]["version"], int)
+    found = api.get("/api/v2/search?q=django").json()
+    assert set(SEARCH) <= found.keys()
+    assert set(TAG_WITH_HISTORY) <= found["hashtags"][0].keys()
+    trend = Client().get("/api/v1/trends/tags").json()[0]
+    assert set(TAG_WITH_HISTORY) <= trend.keys() and set(TAG_HISTORY) <= trend["history"][0].keys()
+    carol = user_create(username="carol")
+    follow_create(follower=bob, followee=carol)
+    # The authorize page's sidebar (token_for) cached alice's suggestions before carol was.
+    cache.clear()
+    suggestion = api.get("/api/v2/suggestions").json()[0]
+    assert set(SUGGESTION) <= suggestion.keys() and set(ACCOUNT) <= suggestion["account"].keys()
+    assert set(PREFERENCES) <= api.get("/api/v1/preferences").json().keys()
+    me = api.patch(
+        "/api/v1/accounts/update_credentials", {"note": "hi"}, content_type="application/json"
+    ).json()
+    assert set(ACCOUNT) <= me.keys() and me["source"]["note"] == "hi" and me["id"] == str(alice.pk)
+    relationship = api.post(f"/api/v1/accounts/{bob.pk}/mute").json()
+    assert set(RELATIONSHIP) <= relationship.keys() and relationship["muting"] is True
 
 
 def test_status_content_is_escaped_html_with_links_and_ids_are_strings(world):

@@ -6,11 +6,13 @@ with its own parsing: a MastodonError or a missing attribute fails the test.
 """
 
 import re
+from io import BytesIO
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 from mastodon import Mastodon
+from PIL import Image
 
 from accounts.models import Privacy
 from accounts.tests.factories import user_create
@@ -108,3 +110,95 @@ def test_a_day_of_use_with_mastodon_py(live_server):
     assert {s.id for s in posted} <= {s.id for s in statuses}
     api.status_delete(reply.id)
     assert api.account_unfollow(bob.pk).following is False
+
+
+def _png() -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (64, 64), "green").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_rest_of_the_day_with_mastodon_py(live_server):
+    """Follow requests answered from the other side, lists, notifications, search, markers."""
+    alice = user_create(username="alice", display_name="Alice")
+    bob = user_create(username="bob", display_name="Bob")
+    carol = user_create(username="carol", privacy=Privacy.PROTECTED)
+    api = _log_in(live_server.url, alice)
+    bob_api = _log_in(live_server.url, bob)
+    carol_api = _log_in(live_server.url, carol)
+
+    # Alice asks carol (protected); carol approves from her side; bob follows alice.
+    assert api.account_follow(carol.pk).requested is True
+    requests = carol_api.follow_requests()
+    assert [a.acct for a in requests] == ["alice"]
+    assert carol_api.follow_request_authorize(alice.pk).followed_by is True
+    assert api.account_relationships([carol.pk])[0].following is True
+    assert carol_api.follow_requests() == []
+    bob_api.account_follow(alice.pk)
+    api.account_follow(bob.pk)
+    assert [a.acct for a in api.account_followers(alice.pk)] == ["bob"]
+    assert {a.acct for a in api.account_following(alice.pk)} == {"bob", "carol"}
+    first = api.account_following(alice.pk, limit=1)
+    assert len(first) == 1 and len(api.fetch_next(first)) == 1
+
+    # Favourite, reblog, bookmark, reply; who favourited and reblogged; the lists.
+    status = bob_api.status_post("a #quiet morning")
+    api.status_favourite(status.id)
+    api.status_reblog(status.id)
+    api.status_bookmark(status.id)
+    reply = api.status_post("@bob lovely", in_reply_to_id=status.id)
+    assert [s.id for s in api.status_context(status.id).descendants] == [reply.id]
+    assert [a.acct for a in bob_api.status_favourited_by(status.id)] == ["alice"]
+    assert [a.acct for a in bob_api.status_reblogged_by(status.id)] == ["alice"]
+    assert [s.id for s in api.bookmarks()] == [status.id]
+    assert [s.id for s in api.favourites()] == [status.id]
+
+    # Bob's notifications: flat, one by id, grouped, dismissed, cleared.
+    flat = bob_api.notifications()
+    assert {"favourite", "reblog", "mention", "follow"} <= {n.type for n in flat}
+    assert bob_api.notifications(id=flat[0].id).id == flat[0].id
+    grouped = bob_api.grouped_notifications()
+    assert {g.type for g in grouped.notification_groups} >= {"favourite", "reblog", "follow"}
+    assert str(alice.pk) in {a.id for a in grouped.accounts}
+    mentions = bob_api.notifications(types=["mention"])
+    assert [n.status.id for n in mentions] == [reply.id]
+
+    # Markers: home and notifications (bob's read marker moves).
+    markers = bob_api.markers_set(["home", "notifications"], [status.id, flat[0].id])
+    assert markers.home.last_read_id == status.id
+    read = bob_api.markers_get(["home", "notifications"])
+    assert read.notifications.last_read_id == flat[0].id and read.home.version == 1
+    bob_api.notifications_dismiss(flat[0].id)
+    assert flat[0].id not in {n.id for n in bob_api.notifications()}
+    bob_api.notifications_clear()
+    assert bob_api.notifications() == []
+
+    # Search: accounts and v2 (statuses, hashtags); trends, suggestions, preferences.
+    assert [a.acct for a in api.account_search("bo")] == ["bob"]
+    found = api.search_v2("quiet")
+    assert status.id in {s.id for s in found.statuses}
+    assert [t.name for t in api.search_v2("#quiet", result_type="hashtags").hashtags] == ["quiet"]
+    assert "quiet" in {t.name for t in api.trending_tags()}
+    assert isinstance(api.suggestions(), list)
+    assert api.preferences()["posting:default:visibility"] == "public"
+    assert api.custom_emojis() == []
+
+    # Profile: name, note, an avatar file, locked.
+    me = api.account_update_credentials(
+        display_name="Alice Q",
+        note="hello there",
+        avatar=_png(),
+        avatar_mime_type="image/png",
+        locked=True,
+    )
+    assert me.display_name == "Alice Q" and me.locked is True
+    assert "/mastodon/avatars/" not in me.avatar
+
+    # Mute, block and their lists; remove a follower.
+    assert api.account_mute(bob.pk).muting is True
+    assert [a.acct for a in api.mutes()] == ["bob"]
+    assert api.account_unmute(bob.pk).muting is False
+    assert api.account_remove_from_followers(bob.pk).followed_by is False
+    assert api.account_block(bob.pk).blocking is True
+    assert [a.acct for a in api.blocks()] == ["bob"]
+    assert api.account_unblock(bob.pk).blocking is False
