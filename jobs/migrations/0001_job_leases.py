@@ -1,0 +1,50 @@
+"""Leases on django_tasks_db's jobs, and an index for the queue-depth figures."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    dependencies = [
+        ("django_tasks_database", "0021_conditional_partial_index_ordering"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="JobLease",
+            fields=[
+                (
+                    "task_result",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="lease",
+                        serialize=False,
+                        to="django_tasks_database.dbtaskresult",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("worker_id", models.CharField(blank=True, max_length=64)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+            ],
+            options={
+                "db_table": "job_leases",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("expires_at__isnull", False)),
+                        fields=["expires_at"],
+                        name="job_leases_held_expiry",
+                    )
+                ],
+            },
+        ),
+        # jobs.selectors.job_queue_stats counts READY, RUNNING and FAILED rows and finds the
+        # oldest queued one; SUCCESSFUL rows pile up until pruned, so they stay out of the index.
+        migrations.RunSQL(
+            "CREATE INDEX job_results_unfinished ON django_tasks_database_dbtaskresult "
+            "(status, enqueued_at) WHERE status <> 'SUCCESSFUL'",
+            "DROP INDEX job_results_unfinished",
+        ),
+    ]
