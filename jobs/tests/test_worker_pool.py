@@ -109,12 +109,12 @@ def job(result_id: str) -> DBTaskResult:
     return DBTaskResult.objects.select_related("lease").get(pk=result_id)
 
 
-def test_three_workers_run_each_job_exactly_once(runs):
+def test_a_pool_of_three_workers_runs_each_job_exactly_once(runs):
     with DATABASE_QUEUE:
         ids = [record_run.enqueue(f"job {n}", pause=0.03).id for n in range(120)]
-    with workers(3, "--batch") as procs:
-        for proc in procs:
-            assert proc.wait(timeout=90) == 0
+    # One `run_jobs --processes 3`, as docker-compose runs it: three worker processes.
+    with workers(1, "--processes", "3", "--batch") as (pool,):
+        assert pool.wait(timeout=90) == 0
 
     ran = runs()
     assert sorted(key for key, _, _ in ran) == sorted(f"job {n}" for n in range(120))
@@ -237,3 +237,21 @@ def test_a_job_that_always_fails_is_retried_with_backoff_then_dead_lettered(runs
     assert gaps[0] >= BACKOFF_SECONDS * 0.9 and gaps[1] >= 2 * BACKOFF_SECONDS * 0.9
     stats = job_queue_stats()
     assert (stats.failed, stats.queued, stats.running) == (1, 0, 0)
+
+
+def _children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return {int(child) for child in children.read().split()}
+
+
+def test_the_pool_replaces_a_worker_that_dies_and_stops_its_workers_on_sigterm():
+    with workers(1, "--processes", "2") as (pool,):
+        wait_for(lambda: len(_children(pool.pid)) == 2, timeout=30, what="two workers")
+        first, second = sorted(_children(pool.pid))
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: len(_children(pool.pid) - {first}) == 2, timeout=30, what="a new worker")
+        assert second in _children(pool.pid)
+        pool.send_signal(signal.SIGTERM)
+        assert pool.wait(timeout=30) == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(second, 0)
