@@ -125,6 +125,16 @@ def test_a_pool_of_three_workers_runs_each_job_exactly_once(runs):
     assert job_queue_stats().queued == 0
 
 
+def test_a_job_longer_than_its_lease_keeps_it_while_its_worker_lives(runs):
+    """The heartbeat renews the lease: a second worker reaping all along never takes the job."""
+    with DATABASE_QUEUE:
+        result_id = record_run.enqueue("long", pause=LEASE_SECONDS * 2.5).id
+    with workers(2):
+        wait_for(lambda: job(result_id).status == Status.SUCCESSFUL, timeout=60, what="long")
+    assert [key for key, _, _ in runs()] == ["long"]
+    assert job(result_id).lease.attempts == 1
+
+
 def _add_followers(author: User, count: int) -> None:
     """Give `author` `count` followers, every timeline (the author's too) built.
 
