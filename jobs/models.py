@@ -7,7 +7,6 @@ here, one row per job that was ever claimed, beside the row it leases (docs/arch
 """
 
 from django.db import models
-from django.db.models import Q
 from django_tasks_db.models import DBTaskResult
 
 
@@ -16,8 +15,10 @@ class JobLease(models.Model):
 
     `attempts` counts claims (a worker killed mid-job used one up); a worker may renew or
     finish only the attempt it claimed, so one that lost its lease can no longer write.
-    `expires_at` is set while the job runs and renewed by the holder's heartbeat; a RUNNING
-    job whose lease expired goes back to the queue (jobs.services.jobs_reap_expired).
+    `expires_at` is set at each claim and renewed by the holder's heartbeat; it means
+    something only while the job is RUNNING: one whose lease ran out goes back to the queue
+    (jobs.services.jobs_reap_expired). The reaper finds RUNNING jobs through the queue
+    table's index of unfinished rows, so this table needs no index of its own.
     """
 
     task_result = models.OneToOneField(
@@ -29,14 +30,6 @@ class JobLease(models.Model):
 
     class Meta:
         db_table = "job_leases"
-        indexes = [
-            # The reaper: "leases that ran out", a handful of rows at most.
-            models.Index(
-                fields=["expires_at"],
-                condition=Q(expires_at__isnull=False),
-                name="job_leases_held_expiry",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"lease on {self.task_result_id} (attempt {self.attempts})"

@@ -13,8 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -55,7 +55,11 @@ def retry_delay(*, attempt: int) -> timedelta:
 def job_claim(
     *, worker_id: str, backend_name: str, queue_names: list[str] | None = None
 ) -> Claim | None:
-    """Take the next due job (SKIP LOCKED: concurrent workers take different ones) and lease it."""
+    """Take the next due job (SKIP LOCKED: concurrent workers take different ones) and lease it.
+
+    Three statements in one transaction: django_tasks_db's own locked read and claim, then
+    one upsert of the lease that counts the attempt.
+    """
     ready = DBTaskResult.objects.ready().filter(backend_name=backend_name)
     if queue_names is not None:
         ready = ready.filter(queue_name__in=queue_names)
@@ -64,12 +68,22 @@ def job_claim(
         if job is None:
             return None
         job.claim(worker_id)
-        lease, _ = JobLease.objects.get_or_create(task_result=job)
-        lease.attempts += 1
-        lease.worker_id = worker_id
-        lease.expires_at = _lease_until()
-        lease.save(update_fields=["attempts", "worker_id", "expires_at"])
-    return Claim(job=job, worker_id=worker_id, attempt=lease.attempts)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {JobLease._meta.db_table} AS lease
+                    (task_result_id, attempts, worker_id, expires_at)
+                VALUES (%(job)s, 1, %(worker)s, now() + make_interval(secs => %(lease)s))
+                ON CONFLICT (task_result_id) DO UPDATE SET
+                    attempts = lease.attempts + 1,
+                    worker_id = EXCLUDED.worker_id,
+                    expires_at = EXCLUDED.expires_at
+                RETURNING attempts
+                """,
+                {"job": job.pk, "worker": worker_id, "lease": settings.JOBS_LEASE_SECONDS},
+            )
+            (attempt,) = cursor.fetchone()
+    return Claim(job=job, worker_id=worker_id, attempt=attempt)
 
 
 def job_lease_renew(*, claim: Claim) -> bool:
@@ -87,15 +101,19 @@ def job_lease_renew(*, claim: Claim) -> bool:
     return renewed == 1
 
 
-def _locked_if_held(claim: Claim) -> tuple[DBTaskResult, JobLease] | None:
-    """Lock the job's row and return it with its lease, or None when `claim` no longer holds it."""
-    job = DBTaskResult.objects.select_for_update().filter(pk=claim.job.pk).first()
-    if job is None or job.status != Status.RUNNING:
-        return None
-    lease = JobLease.objects.get(task_result=job)
-    if lease.worker_id != claim.worker_id or lease.attempts != claim.attempt:
-        return None
-    return job, lease
+def _locked_if_held(claim: Claim) -> DBTaskResult | None:
+    """Lock the job's row (lease attached), or return None when `claim` no longer holds it."""
+    return (
+        DBTaskResult.objects.select_for_update(of=("self",))
+        .select_related("lease")
+        .filter(
+            pk=claim.job.pk,
+            status=Status.RUNNING,
+            lease__worker_id=claim.worker_id,
+            lease__attempts=claim.attempt,
+        )
+        .first()
+    )
 
 
 def _log_lost(claim: Claim) -> None:
@@ -107,56 +125,50 @@ def _log_lost(claim: Claim) -> None:
 
 
 @transaction.atomic
-def job_succeed(*, claim: Claim, return_value: Any) -> bool:
-    """Record the result of a held attempt; False (nothing written) when the lease was lost."""
-    held = _locked_if_held(claim)
-    if held is None:
+def job_succeed(*, claim: Claim, return_value: Any) -> DBTaskResult | None:
+    """Record the result of a held attempt; None (nothing written) when the lease was lost.
+
+    The lease row is left as it is: only a RUNNING job's lease means anything.
+    """
+    job = _locked_if_held(claim)
+    if job is None:
         _log_lost(claim)
-        return False
-    job, lease = held
+        return None
     job.set_successful(return_value)
-    lease.expires_at = None
-    lease.save(update_fields=["expires_at"])
-    return True
+    return job
 
 
 @transaction.atomic
-def job_fail(*, claim: Claim, exc: BaseException) -> str | None:
+def job_fail(*, claim: Claim, exc: BaseException) -> DBTaskResult | None:
     """Retry a failed attempt later, or dead-letter the job after JOBS_MAX_ATTEMPTS tries.
 
-    Return the job's new status (READY or FAILED), or None when the lease was lost. The error
-    and traceback stay on the row either way, so the admin shows why a retry is waiting.
+    Return the job (status READY or FAILED), or None when the lease was lost. The error and
+    traceback stay on the row either way, so the admin shows why a retry is waiting.
     """
-    held = _locked_if_held(claim)
-    if held is None:
+    job = _locked_if_held(claim)
+    if job is None:
         _log_lost(claim)
         return None
-    job, lease = held
-    if lease.attempts >= settings.JOBS_MAX_ATTEMPTS:
+    if job.lease.attempts >= settings.JOBS_MAX_ATTEMPTS:
         job.set_failed(exc)
     else:
         job.status = Status.READY
-        job.run_after = timezone.now() + retry_delay(attempt=lease.attempts)
+        job.run_after = timezone.now() + retry_delay(attempt=job.lease.attempts)
         job.exception_class_path = f"{type(exc).__module__}.{type(exc).__qualname__}"
         job.traceback = "".join(traceback.format_exception(exc))
         job.save(update_fields=["status", "run_after", "exception_class_path", "traceback"])
-    lease.expires_at = None
-    lease.save(update_fields=["expires_at"])
-    return job.status
+    return job
 
 
 @transaction.atomic
 def job_release(*, claim: Claim) -> bool:
     """Give a held job back to the queue at once, the attempt not counted (worker stopping)."""
-    held = _locked_if_held(claim)
-    if held is None:
+    job = _locked_if_held(claim)
+    if job is None:
         return False
-    job, lease = held
     job.status = Status.READY
     job.save(update_fields=["status"])
-    lease.attempts -= 1
-    lease.expires_at = None
-    lease.save(update_fields=["attempts", "expires_at"])
+    JobLease.objects.filter(pk=job.pk).update(attempts=F("attempts") - 1)
     return True
 
 
@@ -173,11 +185,12 @@ def jobs_reap_expired() -> int:
         .filter(
             Q(lease__expires_at__lt=Now()) | Q(lease__isnull=True, started_at__lt=orphan_before)
         )
+        .select_related("lease")
         .order_by("started_at")
         .select_for_update(skip_locked=True, of=("self",))[:REAP_BATCH]
     )
     for job in expired:
-        lease, _ = JobLease.objects.get_or_create(task_result=job)
+        lease = getattr(job, "lease", None) or JobLease(task_result=job)
         job.exception_class_path = f"{LeaseExpired.__module__}.{LeaseExpired.__qualname__}"
         job.traceback = (
             f"{LeaseExpired.__qualname__}: worker {lease.worker_id or '?'} stopped renewing "
@@ -193,8 +206,6 @@ def jobs_reap_expired() -> int:
             job.run_after = timezone.now() + retry_delay(attempt=lease.attempts)
             fields = ["status", "run_after", "exception_class_path", "traceback"]
         job.save(update_fields=fields)
-        lease.expires_at = None
-        lease.save(update_fields=["expires_at"])
         logger.warning(
             "job %s (%s): lease of worker %s ran out on attempt %s; now %s",
             job.pk,
@@ -217,5 +228,5 @@ def jobs_requeue(*, job_ids: list) -> int:
     DBTaskResult.objects.filter(pk__in=ids).update(
         status=Status.READY, run_after=get_date_max(), finished_at=None
     )
-    JobLease.objects.filter(task_result_id__in=ids).update(attempts=0, expires_at=None)
+    JobLease.objects.filter(task_result_id__in=ids).update(attempts=0)
     return len(ids)

@@ -17,6 +17,7 @@ from django.db import close_old_connections, connection
 from django.db.utils import DatabaseError
 from django_tasks import TaskContext
 from django_tasks.signals import task_finished, task_started
+from django_tasks_db.models import DBTaskResult
 
 from . import services
 from .services import Claim
@@ -154,28 +155,24 @@ class Worker:
                     self._fail(claim, exc)
                     return
                 try:
-                    services.job_succeed(claim=claim, return_value=value)
+                    done = services.job_succeed(claim=claim, return_value=value)
                 except Exception as exc:  # e.g. a return value JSON cannot hold
                     self._fail(claim, exc)
                     return
-                self._finished(claim)
+                if done is not None:
+                    self._finished(done)
         finally:
             self.running_job = False
             self.jobs_run += 1
 
     def _fail(self, claim: Claim, exc: Exception) -> None:
-        status = services.job_fail(claim=claim, exc=exc)
-        if status == services.Status.FAILED:
+        job = services.job_fail(claim=claim, exc=exc)
+        if job is not None and job.status == services.Status.FAILED:
             logger.error(
-                "job %s (%s) dead-lettered after %s attempts",
-                claim.job.pk,
-                claim.job.task_path,
-                claim.attempt,
+                "job %s (%s) dead-lettered after %s attempts", job.pk, job.task_path, claim.attempt
             )
-            self._finished(claim)
+            self._finished(job)
 
-    def _finished(self, claim: Claim) -> None:
-        claim.job.refresh_from_db()
-        task_finished.send(
-            sender=type(claim.job.task.get_backend()), task_result=claim.job.task_result
-        )
+    @staticmethod
+    def _finished(job: DBTaskResult) -> None:
+        task_finished.send(sender=type(job.task.get_backend()), task_result=job.task_result)

@@ -1,4 +1,4 @@
-"""Leases on django_tasks_db's jobs, and an index for the queue-depth figures."""
+"""Leases on django_tasks_db's jobs, and an index of its unfinished rows."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -31,17 +31,11 @@ class Migration(migrations.Migration):
             ],
             options={
                 "db_table": "job_leases",
-                "indexes": [
-                    models.Index(
-                        condition=models.Q(("expires_at__isnull", False)),
-                        fields=["expires_at"],
-                        name="job_leases_held_expiry",
-                    )
-                ],
             },
         ),
         # jobs.selectors.job_queue_stats counts READY, RUNNING and FAILED rows and finds the
-        # oldest queued one; SUCCESSFUL rows pile up until pruned, so they stay out of the index.
+        # oldest queued one, and the reaper looks for RUNNING ones; SUCCESSFUL rows pile up
+        # until pruned, so they stay out of the index.
         migrations.RunSQL(
             "CREATE INDEX job_results_unfinished ON django_tasks_database_dbtaskresult "
             "(status, enqueued_at) WHERE status <> 'SUCCESSFUL'",
