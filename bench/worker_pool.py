@@ -37,6 +37,8 @@ ENV = {
     "JOBS_LEASE_SECONDS": str(LEASE),
     "JOBS_RETRY_BACKOFF_SECONDS": str(BACKOFF),
     "LOG_LEVEL": "WARNING",
+    # The drill's author has --followers followers and must be fanned out, not pulled.
+    "TIMELINE_CELEBRITY_THRESHOLD": "1000000",
 }
 WORKERS = {
     # -v0: db_worker logs two lines per job otherwise; run_jobs logs only failures.
@@ -196,6 +198,8 @@ def main() -> None:
                     f"{args.jobs / wall:.0f} jobs/s, {cpu:.2f} ms worker CPU per job"
                 )
         for kind, rows in results.items():
+            if not rows:
+                continue
             walls, cpus = sorted(w for w, _ in rows), sorted(c for _, c in rows)
             print(
                 f"median {kind:9}: {args.jobs / walls[len(walls) // 2]:.0f} jobs/s, "

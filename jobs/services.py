@@ -101,17 +101,23 @@ def job_lease_renew(*, claim: Claim) -> bool:
     return renewed == 1
 
 
+def _held(claim: Claim) -> Q:
+    """Match the job's row while `claim` holds it.
+
+    The status and last claimer are columns of the row itself, so a statement that waited
+    for the row's lock rechecks them on the row's new version (READ COMMITTED re-reads only
+    the locked row, never a joined one); a worker runs one job at a time, so its id as the
+    last claimer means its attempt.
+    """
+    return Q(pk=claim.job.pk, status=Status.RUNNING, **{"worker_ids__-1": claim.worker_id})
+
+
 def _locked_if_held(claim: Claim) -> DBTaskResult | None:
     """Lock the job's row (lease attached), or return None when `claim` no longer holds it."""
     return (
         DBTaskResult.objects.select_for_update(of=("self",))
         .select_related("lease")
-        .filter(
-            pk=claim.job.pk,
-            status=Status.RUNNING,
-            lease__worker_id=claim.worker_id,
-            lease__attempts=claim.attempt,
-        )
+        .filter(_held(claim))
         .first()
     )
 
@@ -124,17 +130,26 @@ def _log_lost(claim: Claim) -> None:
     )
 
 
-@transaction.atomic
 def job_succeed(*, claim: Claim, return_value: Any) -> DBTaskResult | None:
     """Record the result of a held attempt; None (nothing written) when the lease was lost.
 
-    The lease row is left as it is: only a RUNNING job's lease means anything.
+    One UPDATE guarded by `_held` (what django_tasks_db's `set_successful` writes); the lease
+    row is left as it is: only a RUNNING job's lease means anything.
     """
-    job = _locked_if_held(claim)
-    if job is None:
+    now = timezone.now()
+    fields = {
+        "status": Status.SUCCESSFUL,
+        "finished_at": now,
+        "return_value": return_value,
+        "exception_class_path": "",
+        "traceback": "",
+    }
+    if not DBTaskResult.objects.filter(_held(claim)).update(**fields):
         _log_lost(claim)
         return None
-    job.set_successful(return_value)
+    job = claim.job
+    for name, value in fields.items():
+        setattr(job, name, value)
     return job
 
 

@@ -189,16 +189,13 @@ def test_worker_killed_mid_fan_out_leaves_the_job_to_a_retry_without_duplicates_
     killed = job(result_id)
     assert killed.status == Status.RUNNING  # stuck, until a live worker reaps it
 
-    started = time.monotonic()
     with workers(1):
         wait_for(lambda: job(result_id).status == Status.SUCCESSFUL, timeout=60, what="the retry")
-    recovered_after = time.monotonic() - started
     done = job(result_id)
     assert done.lease.attempts == 2
     assert len(done.worker_ids) == 2 and done.worker_ids[0] != done.worker_ids[1]
     assert _owners(tweet.pk) == expected  # no gaps, and no duplicates (a list, not a set)
     assert [key for key, _, _ in runs()] == [f"fan-out {tweet.pk}"] * 2
-    assert recovered_after < LEASE_SECONDS + BACKOFF_SECONDS + 15
 
     # 2. The real fan-out job, killed in the middle of its one INSERT (held on a lock here).
     with DATABASE_QUEUE:
