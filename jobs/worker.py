@@ -24,6 +24,9 @@ from .services import Claim
 
 logger = logging.getLogger(__name__)
 
+# An idle worker that cannot reach the database tries again after this long.
+DATABASE_RETRY_SECONDS = 1.0
+
 
 class _Heartbeat:
     """Renew a claim's lease every third of JOBS_LEASE_SECONDS from a thread of its own.
@@ -114,12 +117,19 @@ class Worker:
         logger.info("worker %s: started (queues %s)", self.worker_id, self.queue_names or "all")
         while self.running:
             close_old_connections()
-            self.reap()
-            claim = services.job_claim(
-                worker_id=self.worker_id,
-                backend_name=self.backend_name,
-                queue_names=self.queue_names,
-            )
+            try:
+                self.reap()
+                claim = services.job_claim(
+                    worker_id=self.worker_id,
+                    backend_name=self.backend_name,
+                    queue_names=self.queue_names,
+                )
+            except DatabaseError:
+                # PostgreSQL restarting or unreachable: wait and ask again (a job in hand
+                # when it went is reaped once its lease runs out).
+                logger.exception("worker %s: cannot reach the queue", self.worker_id)
+                time.sleep(max(self.interval, DATABASE_RETRY_SECONDS))
+                continue
             if claim is not None:
                 self.run_claimed(claim)
             elif self.batch:

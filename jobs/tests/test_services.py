@@ -1,8 +1,10 @@
 """Leases, retries, the reaper, requeue and the queue figures, in one process (no workers)."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db.models.functions import Now
 from django.test import override_settings
 from django.utils import timezone
@@ -176,3 +178,18 @@ def test_queue_stats_count_each_state_and_age_the_oldest_due_job():
     )
     jobs.filter(pk=queued).delete()
     assert job_queue_stats(now=now).oldest_queued_age == pytest.approx(30, abs=1)
+
+
+def test_reap_jobs_command_returns_expired_jobs():
+    job_id = enqueue()
+    claim()
+    expire(job_id)
+    out = StringIO()
+    call_command("reap_jobs", stdout=out)
+    assert out.getvalue().strip() == "1 job(s) reaped"
+    assert status(job_id) == Status.READY
+
+
+def test_run_jobs_refuses_a_backend_that_is_not_the_database():
+    with pytest.raises(CommandError, match="TASKS_BACKEND=database"):
+        call_command("run_jobs", "--batch")
