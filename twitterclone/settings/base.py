@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_tasks",
     "django_tasks_db",
+    # Leases, retries and the dead-letter state on top of django_tasks_db's queue.
+    "jobs",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -230,7 +232,7 @@ LOGGING = {
 
 # Background jobs (fan-out, timeline upkeep) through Django's tasks API. The immediate backend
 # runs a job right after the request's transaction commits, so nothing extra must run locally;
-# production sets TASKS_BACKEND=database and runs `manage.py db_worker`.
+# production sets TASKS_BACKEND=database and runs `manage.py run_jobs` (jobs app).
 TASKS = {
     "default": {
         "BACKEND": {
@@ -239,6 +241,15 @@ TASKS = {
         }[os.environ.get("TASKS_BACKEND", "immediate")],
     }
 }
+
+# The worker pool (jobs app, docs/scaling.md "Worker pool"). A running job holds a lease this
+# long, renewed by its worker every third of it; a job whose lease ran out (worker killed)
+# goes back to the queue. A failing job is retried after RETRY_BACKOFF x 2^(attempt-1)
+# seconds (at most RETRY_BACKOFF_MAX); after MAX_ATTEMPTS tries it stays FAILED (dead letter).
+JOBS_LEASE_SECONDS = float(os.environ.get("JOBS_LEASE_SECONDS", "60"))
+JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "5"))
+JOBS_RETRY_BACKOFF_SECONDS = float(os.environ.get("JOBS_RETRY_BACKOFF_SECONDS", "10"))
+JOBS_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("JOBS_RETRY_BACKOFF_MAX_SECONDS", "3600"))
 
 # Home timelines (DESIGN "Timelines"): hybrid fan-out on write.
 # Authors with more followers than this are not fanned out; their tweets are pulled on read.

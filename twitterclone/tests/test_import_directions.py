@@ -1,6 +1,6 @@
 """The apps depend on each other in one direction, with no cycle and no lazy import to hide one.
 
-    twitterclone (plumbing) <- accounts <- media <- social <- tweets <- timelines, search,
+    twitterclone, jobs (plumbing) <- accounts <- media <- social <- tweets <- timelines, search,
         notifications <- stream <- moderation, mastodon_api
 
 Read every application module with `ast` (tests and migrations aside: tests may reach any
@@ -21,6 +21,8 @@ ROOT = Path(settings.BASE_DIR)
 # never each other.
 RANK = {
     "twitterclone": 0,
+    # The job queue's leases and workers: plumbing under every app (it runs their jobs by path).
+    "jobs": 0,
     "accounts": 1,
     # Uploads know their owner (accounts) and nothing above; tweets and profiles use them.
     "media": 2,
