@@ -60,9 +60,17 @@ HEALTH_SQL = """
                     EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)
            END
 """
-# At or past the end of every commit record inserted so far (also with synchronous_commit
-# off, where pg_current_wal_lsn() can still be behind one).
-PRIMARY_POSITION_SQL = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"
+# The end of the last record inserted so far, so at or past every commit record (also with
+# synchronous_commit off, where pg_current_wal_lsn() can still be behind one). The insert
+# position is past the header of the next page when the last record filled its page, while a
+# standby's replay position is the record's end (the page start): take the header off, or a
+# replica that has replayed everything would wait for the next write to catch up.
+PRIMARY_POSITION_SQL = """
+    SELECT pos - CASE WHEN pos % seg = 40 THEN 40 WHEN pos % blk = 24 THEN 24 ELSE 0 END
+    FROM (SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS pos,
+                 current_setting('wal_block_size')::numeric AS blk,
+                 pg_size_bytes(current_setting('wal_segment_size'))::numeric AS seg) w
+"""
 
 
 def _setting(name: str, default: float) -> float:
