@@ -378,8 +378,11 @@ class ReplicaMiddleware:
         if not aliases:
             return self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None:
-            user.is_authenticated  # noqa: B018 - load the session's user from the primary now
+        if user is not None and "HTTP_AUTHORIZATION" not in request.META:
+            # Load the session's user from the primary now, before routing starts. A request
+            # with a token is signed in by the API's authentication, from the primary too
+            # (tokens are primary-only), and may never need the session.
+            user.is_authenticated  # noqa: B018
         safe = request.method in SAFE_METHODS
         state = _State(request=request, may_use_replica=safe)
         response = self._run(request, state, aliases)
