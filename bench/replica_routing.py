@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--ports", default="5442,5443")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--drill-only", action="store_true", help="only the stopped-replica drill")
     args = parser.parse_args()
 
     from twitterclone.tests.replicas.cluster import primary_and_replica
@@ -91,7 +92,8 @@ def main() -> None:
             # for lag here; this measures the routing, not the lag bound.
             DATABASE_REPLICA_MAX_LAG="86400",
         )
-        results = compare(pair, runs=args.runs, rounds=args.rounds)
+        results = {} if args.drill_only else compare(pair, runs=args.runs, rounds=args.rounds)
+        results["drill"] = drill(pair)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
@@ -190,6 +192,59 @@ def _compare(pair, *, runs: int, rounds: int) -> dict:
             continue
         print(f"  {key:28} {row}")
     return {"runs": runs, "rounds": rounds, "summary": summary, "rounds_detail": results}
+
+
+def drill(pair) -> dict:
+    """Stop the replica under a reader's requests: what each request costs, and the way back."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connections
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from accounts.services import token_create
+    from twitterclone import replicas
+
+    plain_static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain_static}):
+        reader = User.objects.filter(following_count__gte=50).order_by("id")[2]
+        client = Client(headers={"authorization": f"Bearer {token_create(user=reader)}"})
+        path = "/api/v1/timeline/home"
+
+        def timed_get() -> tuple[float, str]:
+            with CaptureQueriesContext(connections["replica_0"]) as on_replica:
+                started = time.perf_counter()
+                response = client.get(path)
+                took = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.status_code
+            return round(took, 1), "replica" if len(on_replica) > 1 else "primary"
+
+        pair.wait_replayed()
+        replicas.health_reset()
+        before = [timed_get() for _ in range(5)]
+        pair.replica.stop()
+        stopped = [timed_get() for _ in range(20)]
+        pair.replica.start()
+        started = time.monotonic()
+        back = None
+        while time.monotonic() - started < 60:
+            _, served = timed_get()
+            if served == "replica":
+                back = round(time.monotonic() - started, 1)
+                break
+            time.sleep(0.1)
+    result = {
+        "before_ms": before,
+        "stopped_first_ms": stopped[0],
+        "stopped_next_p50_ms": statistics.median(took for took, _ in stopped[1:]),
+        "stopped_served_by": sorted({served for _, served in stopped}),
+        "back_on_replica_after_start_s": back,
+    }
+    print("drill:", result, flush=True)
+    return result
 
 
 def components(reader, calls: int = 2000) -> dict:

@@ -8,7 +8,8 @@ The rule, decided once per request by ReplicaMiddleware and this module's router
 
 - Only a GET or HEAD request may read from a replica; anything else, work outside a request
   (jobs, commands, migrations) and anything inside an atomic block on the primary reads the
-  primary. Once a request writes (any ORM write), its later reads go to the primary too.
+  primary. Once a request writes (an ORM write, or any statement on the primary whose
+  command tag is not a read's, so raw SQL too), its later reads go to the primary too.
 - Sessions, API tokens, OAuth tokens and the job queue always read the primary: they decide
   who the viewer is, before any routing, and must never be stale.
 - Read-your-writes: after a request that wrote, the primary's WAL insert position (at or
@@ -358,6 +359,40 @@ def _watch(execute, sql, params, many, context):
         raise
 
 
+# Command tags of statements that change nothing (psycopg's statusmessage after execute).
+_READ_TAGS = (
+    "SELECT",
+    "SHOW",
+    "SET",
+    "RESET",
+    "BEGIN",
+    "START",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "DECLARE",
+    "FETCH",
+    "MOVE",
+    "CLOSE",
+    "DEALLOCATE",
+    "PREPARE",
+    "LISTEN",
+    "EXPLAIN",
+)
+
+
+def _watch_primary(execute, sql, params, many, context):
+    """Note a write on the primary, also raw SQL the router never sees (a GET that writes)."""
+    result = execute(sql, params, many, context)
+    state = _current.get()
+    if state is not None and not state.wrote:
+        tag = getattr(context["cursor"].cursor, "statusmessage", None) or ""
+        if tag and not tag.startswith(_READ_TAGS):
+            state.wrote = True
+    return result
+
+
 def _is_connection_error(error: BaseException) -> bool:
     sqlstate = getattr(error.__cause__, "sqlstate", None)
     return sqlstate is None or sqlstate.startswith(_CONNECTION_STATES)
@@ -398,9 +433,7 @@ class ReplicaMiddleware:
             if was_open and response.status_code < 500:
                 # The replica's failure opened the primary's 503 breaker; the primary answered.
                 breaker_close()
-        # A refused write (400) wrote nothing; raw-SQL writes bypass the router, so every
-        # other unsafe request counts as a write.
-        if state.wrote or (not safe and response.status_code < 400):
+        if state.wrote:
             try:
                 position_remember(request)
             except Exception as error:  # the write is committed; losing its position is not
@@ -410,6 +443,7 @@ class ReplicaMiddleware:
     def _run(self, request, state: _State, aliases: list[str]):
         token = _current.set(state)
         wrappers = [connections[alias].execute_wrapper(_watch) for alias in aliases]
+        wrappers.append(connections[DEFAULT_DB_ALIAS].execute_wrapper(_watch_primary))
         try:
             for wrapper in wrappers:
                 wrapper.__enter__()

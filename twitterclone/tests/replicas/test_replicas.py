@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import user_create
+from notifications.selectors import notifications_unread_count
 from social.services import follow_create
 from tweets.tests.factories import post
 from twitterclone import replicas
@@ -219,3 +220,21 @@ def test_a_replica_lagging_past_the_bound_is_skipped(pair, client, settings):
         page = client.get(_profile(author)).content.decode()
     assert "only the primary has this" not in page  # within a laxer bound: the standby
     assert served.replica > 1
+
+
+def test_a_get_that_writes_reads_the_primary_after_its_write(pair, client):
+    alice, bob = user_create(), user_create()
+    follow_create(follower=alice, followee=bob)  # bob gets a "followed you" notification
+    assert notifications_unread_count(viewer=bob) == 1
+    pair.wait_replayed()
+    client.force_login(bob)
+
+    pair.replay_pause()
+    # The first page of /notifications moves bob's read marker: a raw-SQL upsert on the primary.
+    assert client.get(reverse("notifications")).status_code == 200
+    with Served() as served:
+        response = client.get(_profile(alice))
+    assert response.status_code == 200
+    # The standby still has the old marker (one unread); bob's page reads the primary: none.
+    assert served.replica == 1  # the replay-position check only
+    assert response.context["count"] == 0
