@@ -51,11 +51,13 @@ PRIMARY_ONLY_MODELS = frozenset({"accounts.apitoken"})
 _CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
 
 # One query per check: replay position (bytes since 0/0) and seconds behind. A replica that
-# has replayed all it received is not behind, however long ago its last transaction was.
+# streams from its primary and has replayed all it received is not behind, however long ago
+# its last transaction was; one whose WAL receiver is not running (primary unreachable) is as
+# far behind as its last replayed transaction is old.
 HEALTH_SQL = """
     SELECT pg_is_in_recovery(),
            pg_last_wal_replay_lsn() - '0/0'::pg_lsn,
-           CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL
+           CASE WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver)
                      AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
                 ELSE COALESCE(
                     EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)

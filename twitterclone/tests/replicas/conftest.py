@@ -16,6 +16,7 @@ import os
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from psycopg.conninfo import make_conninfo
 
 from twitterclone import replicas
 from twitterclone.settings.base import replica_database
@@ -35,7 +36,14 @@ def _reset_pool(alias: str) -> None:
 def replica_pair(django_db_setup, django_db_blocker):
     default = connections["default"].settings_dict
     name = default["NAME"]
-    source = f"postgresql://postgres@{default['HOST']}:{default['PORT']}/{name}"
+    # A libpq string: HOST may be a socket folder (the embedded server of `make test`).
+    source = make_conninfo(
+        host=default["HOST"] or None,
+        port=default["PORT"] or None,
+        user=default["USER"] or None,
+        password=default["PASSWORD"] or None,
+        dbname=name,
+    )
     saved = default["HOST"], default["PORT"]
     with primary_and_replica(
         primary_port=PORTS[0], replica_port=PORTS[1], source_dsn=source, dbname=name
