@@ -215,7 +215,14 @@ def drill(pair) -> dict:
         path = "/api/v1/timeline/home"
 
         def timed_get() -> tuple[float, str]:
-            with CaptureQueriesContext(connections["replica_0"]) as on_replica:
+            on_replica = []
+
+            def count(execute, sql, params, many, context):
+                on_replica.append(sql)
+                return execute(sql, params, many, context)
+
+            # An execute wrapper, not CaptureQueriesContext: that one connects first.
+            with connections["replica_0"].execute_wrapper(count):
                 started = time.perf_counter()
                 response = client.get(path)
                 took = (time.perf_counter() - started) * 1000

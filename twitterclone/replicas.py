@@ -64,16 +64,36 @@ HEALTH_SQL = """
            END
 """
 # The end of the last record inserted so far, so at or past every commit record (also with
-# synchronous_commit off, where pg_current_wal_lsn() can still be behind one). The insert
-# position is past the header of the next page when the last record filled its page, while a
-# standby's replay position is the record's end (the page start): take the header off, or a
-# replica that has replayed everything would wait for the next write to catch up.
-PRIMARY_POSITION_SQL = """
-    SELECT pos - CASE WHEN pos % seg = 40 THEN 40 WHEN pos % blk = 24 THEN 24 ELSE 0 END
-    FROM (SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS pos,
-                 current_setting('wal_block_size')::numeric AS blk,
-                 pg_size_bytes(current_setting('wal_segment_size'))::numeric AS seg) w
-"""
+# synchronous_commit off, where pg_current_wal_lsn() can still be behind one); see
+# wal_position for the page header.
+PRIMARY_POSITION_SQL = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"
+WAL_SIZES_SQL = (
+    "SELECT current_setting('wal_block_size')::bigint, "
+    "pg_size_bytes(current_setting('wal_segment_size'))"
+)
+# Bytes of a WAL page's header: long at the start of a segment, short on other pages.
+_LONG_HEADER, _SHORT_HEADER = 40, 24
+_wal_sizes: list[int] = []
+
+
+def wal_position(cursor) -> int:
+    """Return the primary's WAL position a standby must replay to have every commit so far.
+
+    The insert position is past the header of the next page when the last record filled its
+    page, while a standby's replay position is the record's end (the page start): take the
+    header off, or a replica that has replayed everything would wait for the next write.
+    """
+    if not _wal_sizes:
+        cursor.execute(WAL_SIZES_SQL)
+        _wal_sizes[:] = [int(size) for size in cursor.fetchone()]
+    block, segment = _wal_sizes
+    cursor.execute(PRIMARY_POSITION_SQL)
+    position = int(cursor.fetchone()[0])
+    if position % segment == _LONG_HEADER:
+        return position - _LONG_HEADER
+    if position % block == _SHORT_HEADER:
+        return position - _SHORT_HEADER
+    return position
 
 
 def _setting(name: str, default: float) -> float:
@@ -228,8 +248,7 @@ def position_remember(request) -> None:
     if not keys:
         return
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(PRIMARY_POSITION_SQL)
-        position = int(cursor.fetchone()[0])
+        position = wal_position(cursor)
     ttl = int(_setting("DATABASE_REPLICA_RYW_SECONDS", 60))
     cache.set_many(dict.fromkeys(keys, position), ttl)
 

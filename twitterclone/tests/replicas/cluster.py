@@ -33,7 +33,7 @@ from pathlib import Path
 
 import psycopg
 
-from twitterclone.replicas import PRIMARY_POSITION_SQL
+from twitterclone.replicas import wal_position
 
 
 def _server_user() -> str:
@@ -138,7 +138,8 @@ class Pair:
 
     def wait_replayed(self, timeout: float = 10.0) -> None:
         """Wait until the replica has replayed everything the primary has inserted so far."""
-        (target,) = self.primary.query(PRIMARY_POSITION_SQL)
+        with psycopg.connect(self.primary.dsn(), autocommit=True) as connection:
+            target = wal_position(connection.cursor())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             (done,) = self.replica.query(
