@@ -202,7 +202,6 @@ def drill(pair) -> dict:
     from django.conf import settings
     from django.db import connections
     from django.test import Client, override_settings
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
     from accounts.services import token_create
