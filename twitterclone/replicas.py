@@ -33,6 +33,7 @@ import threading
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from inspect import iscoroutinefunction
 
 from django.conf import settings
 from django.core.cache import cache
@@ -341,6 +342,12 @@ def request_alias() -> str | None:
     return None if state is None else state.alias
 
 
+def primary_only(view):
+    """Mark a view whose reads must all come from the primary (ReplicaMiddleware obeys)."""
+    view.replicas_primary_only = True
+    return view
+
+
 class ReplicaRouter:
     """Django database router: reads of a routed request to its replica, writes to default."""
 
@@ -460,6 +467,17 @@ class ReplicaMiddleware:
             except Exception as error:  # the write is committed; losing its position is not
                 logger.warning("read-your-writes position not kept: %s", error)
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        state = _current.get()
+        # Async views read from other threads (sync_to_async), whose connections this
+        # middleware does not watch for a replica's failure: the primary for them.
+        primary = getattr(view_func, "replicas_primary_only", False) or iscoroutinefunction(
+            view_func
+        )
+        if state is not None and primary:
+            state.may_use_replica = False
+        return None
 
     def _run(self, request, state: _State, aliases: list[str]):
         token = _current.set(state)

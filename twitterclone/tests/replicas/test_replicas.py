@@ -238,3 +238,17 @@ def test_a_get_that_writes_reads_the_primary_after_its_write(pair, client):
     # The standby still has the old marker (one unread); bob's page reads the primary: none.
     assert served.replica == 1  # the replay-position check only
     assert response.context["count"] == 0
+
+
+def test_the_event_stream_reads_only_the_primary(pair, client):
+    author, viewer = user_create(), user_create()
+    tweet = post(author, "streamed")
+    pair.wait_replayed()
+    client.force_login(viewer)
+    with Served() as served:
+        # Checks which subscribed tweets the viewer may see: a tweet read, never on a replica
+        # (the events it serves come from the primary's LISTEN).
+        response = client.get(reverse("api-me-stream"), {"tweets": str(tweet.pk)})
+    assert response.status_code == 200
+    assert served.replica == 0
+    assert any("tweets" in sql for sql in served.primary)
