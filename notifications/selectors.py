@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -40,6 +40,7 @@ from tweets.models import Tweet
 from tweets.visibility import tweet_unmuted_q
 from twitterclone.expressions import EqualsAny
 from twitterclone.pagination import Page, cursor_decode, cursor_encode, limit_clean
+from twitterclone.replicas import read_alias
 from twitterclone.statements import SENTINELS, statement
 
 from .models import Notification, NotificationSettings, NotificationType
@@ -304,7 +305,8 @@ def _group_heads(viewer: User, shape: tuple, *, types, before_id, limit: int) ->
         )
 
     heads = statement(("grouped", *shape), viewer, build)
-    with transaction.atomic(), connection.cursor() as db:
+    alias = read_alias()  # the request's read connection (a replica for GETs)
+    with transaction.atomic(using=alias), connections[alias].cursor() as db:
         # Its estimated cost is that of walking every row (the planner cannot know a page
         # of heads comes soon), enough for JIT, which compiled it for seconds.
         db.execute(PLANNER_SETTINGS)

@@ -15,7 +15,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -38,6 +38,7 @@ from tweets.models import PLAIN_RETWEET, Tweet
 from tweets.selectors import tweet_own_visible_q, tweet_unmuted_q
 from twitterclone.expressions import EqualsAny
 from twitterclone.pagination import CURSOR_INVALID, Page, cursor_decode, keyset_page, limit_clean
+from twitterclone.replicas import read_alias
 
 Key = tuple[datetime, int]
 
@@ -206,7 +207,10 @@ def tweets_search(
     searchable = Tweet.objects.visible_to(viewer).filter(tweet_unmuted_q(viewer=viewer))
     newest = tweets_search_newest(queryset=searchable, query=query, count=limit + 1, before=before)
     queryset = Tweet.objects.filter(newest)
-    with transaction.atomic(), connection.cursor() as db:
+    # On the connection the request reads from (a replica for GETs): SET LOCAL needs a
+    # transaction there.
+    alias = read_alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as db:
         db.execute(SEARCH_PLANNER_SETTINGS)
         return keyset_page(tweet_cards(queryset, viewer=viewer), cursor=cursor, limit=limit)
 

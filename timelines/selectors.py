@@ -11,11 +11,12 @@ is queued as a job, so every GET can run on a read replica.
 
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import User
 from tweets.selectors import tweets_page_from_keys
 from twitterclone.pagination import Key, Page, keyset_before_sql
+from twitterclone.replicas import read_connection
 
 from . import tasks
 
@@ -89,7 +90,7 @@ def _home_keys(*, owner_id: int, before: Key | None, count: int) -> list[Key]:
         before_m=keyset_before_sql(before, "tweet_id", table="h."),
         before_t=keyset_before_sql(before, "id"),
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     state = [(at, pk) for source, at, pk in rows if source == "s"]
@@ -104,7 +105,7 @@ def _home_keys(*, owner_id: int, before: Key | None, count: int) -> list[Key]:
         pull = PULL_SQL.format(
             authors=FOLLOWED_AND_SELF_SQL, before=keyset_before_sql(pull_before, "id")
         )
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(pull, params)
             keys.update(cursor.fetchall())
     return sorted(keys, reverse=True)[:count]
@@ -116,7 +117,7 @@ def _pull_keys(*, owner_id: int, before: Key | None, count: int) -> list[Key]:
     if before is not None:
         params.update(before_at=before[0], before_id=before[1])
     pull = PULL_SQL.format(authors=FOLLOWED_AND_SELF_SQL, before=keyset_before_sql(before, "id"))
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(pull, params)
         return cursor.fetchall()
 

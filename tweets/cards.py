@@ -9,7 +9,6 @@ import json
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -30,6 +29,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from accounts.models import User
 from social.selectors import Viewer, user_visible_q
 from twitterclone.expressions import EqualsAny
+from twitterclone.replicas import read_alias
 from twitterclone.statements import SENTINELS, Statement, statement
 
 from .models import PLAIN_RETWEET, Bookmark, Like, Tweet
@@ -205,7 +205,7 @@ def tweet_viewers(*, tweet_id: int, viewers: list, unmuted: bool = False) -> set
 
 def _objects_from_rows(rows: list[tuple]) -> list[Tweet]:
     """Build the tweets of page rows (see _page_columns) with Model.from_db."""
-    db = connection.alias
+    db = read_alias()
     tweet_end = len(_PAGE_TWEET)
     author_end = tweet_end + len(_PAGE_AUTHOR)
     original_end = author_end + tweet_end

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -25,6 +24,7 @@ from twitterclone.pagination import (
     keyset_page,
     limit_clean,
 )
+from twitterclone.replicas import read_connection
 
 from .cards import tweet_cards, tweets_by_ids
 from .models import Tweet
@@ -80,7 +80,7 @@ def tweets_of_user(
         if before is not None:
             params.update(before_at=before[0], before_id=before[1])
         sql = USER_KEYS_SQL.format(replies=replies, before=keyset_before_sql(before, "id"))
-        with connection.cursor() as db:
+        with read_connection().cursor() as db:
             db.execute(sql, params)
             return db.fetchall()
 
@@ -227,7 +227,7 @@ def tweet_context(
     Raise Tweet.DoesNotExist when the viewer may not see the tweet itself.
     """
     tweet = tweet_get_visible(viewer=viewer, tweet_id=tweet_id)
-    with connection.cursor() as db:
+    with read_connection().cursor() as db:
         db.execute(
             """
             WITH RECURSIVE chain (id, parent_id, depth) AS (
@@ -298,7 +298,7 @@ def bookmarks_list(*, viewer: Viewer, cursor: str | None = None, limit: int = 20
         if before is not None:
             params.update(before_at=before[0], before_id=before[1])
         sql = BOOKMARK_KEYS_SQL.format(before=keyset_before_sql(before, "tweet_id"))
-        with connection.cursor() as db:
+        with read_connection().cursor() as db:
             db.execute(sql, params)
             return db.fetchall()
 

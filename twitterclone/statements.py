@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
+from twitterclone.replicas import read_connection
 
 _STAND_IN_VIEWER = -8_000_000_000_000_011
 # Other values a statement takes per run (a cursor's id, an array of ids) stand in as these:
@@ -103,7 +103,7 @@ class Statement:
             "FROM unnest(%s::bigint[]) AS viewers(viewer_id) "
             f"CROSS JOIN LATERAL ({''.join(pieces)}) AS per_viewer"
         )
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, [list(viewer_ids), *params])
             return cursor.fetchall()
 
@@ -111,7 +111,7 @@ class Statement:
         """Run with `viewer`'s id and `values` in place of SENTINELS; return the rows."""
         replace = {_STAND_IN_VIEWER: viewer.pk, **dict(zip(SENTINELS, values, strict=False))}
         params = [_replaced(param, replace) for param in self.params]
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(self.sql, params)
             return cursor.fetchall()
 
@@ -156,7 +156,7 @@ def statement(key: tuple, viewer, build: Callable) -> Statement:
     has_id = viewer.pk is not None
     stand_in = _StandIn(viewer)
     try:
-        with connection.execute_wrapper(_capture):
+        with read_connection().execute_wrapper(_capture):
             build(stand_in)
     except _Captured as captured:
         compiled = Statement(stand_in.inputs(), captured.sql, captured.params)

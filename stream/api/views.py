@@ -27,6 +27,7 @@ from stream.selectors import (
     latest_event_id,
 )
 from tweets.cards import tweets_by_ids
+from twitterclone.replicas import primary_only
 
 NOT_SIGNED_IN = "Authentication credentials were not provided."
 TWEETS_INVALID = f"Give at most {MAX_SUBSCRIBED_TWEETS} tweet ids, separated by commas."
@@ -104,6 +105,9 @@ def _cors(request, response):
     return response
 
 
+# Events arrive from the primary's LISTEN; the tweets they name are read from the primary
+# too, never from a replica that may not have replayed them yet (docs/scaling.md).
+@primary_only
 async def me_stream(request):
     """Open the viewer's event stream (see docs/api.md "Live updates")."""
     if request.method == "OPTIONS":

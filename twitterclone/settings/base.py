@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads of GET/HEAD requests may go to a read replica (DATABASE_REPLICA_URLS); after the
+    # viewer is loaded from the primary. A pass-through when there are no replicas.
+    "twitterclone.replicas.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -125,6 +128,53 @@ DATABASES = (
     if "DATABASE_URL" in os.environ
     else {}
 )
+
+
+# Read replicas (docs/scaling.md "Read replicas"): comma-separated URLs of streaming replicas
+# of the default database, added as aliases replica_0, replica_1, ... Reads of GET/HEAD
+# requests go to a healthy one that has replayed the viewer's last write; everything else to
+# the primary (twitterclone.replicas).
+DATABASE_REPLICA_URLS = [
+    url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if url.strip()
+]
+# A replica further behind than this many seconds is skipped until it catches up.
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "5"))
+# Connect and pool wait on a replica; past it the replica is down.
+DATABASE_REPLICA_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "1"))
+# A replica found down is skipped for this many seconds (per process).
+DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+# Each process checks a replica's replay position and lag at most this often.
+DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "1"))
+# A writer's WAL position is remembered this long (read-your-writes).
+DATABASE_REPLICA_RYW_SECONDS = int(os.environ.get("DATABASE_REPLICA_RYW_SECONDS", "60"))
+
+
+def replica_database(default: dict, url: str) -> dict:
+    """Return the settings of the replica at `url`: default's options, a short connect wait.
+
+    Pool, prepared statements and health checks are default's; connect_timeout and the pool's
+    wait are at most DATABASE_REPLICA_CONNECT_TIMEOUT, so a replica that is down costs one
+    request per process about a second before it is skipped. Tests never create a database
+    for it (MIRROR) and migrations never run on it (the router).
+    """
+    parsed = dj_database_url.parse(url)
+    config = {
+        **default,
+        **{key: parsed[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+    }
+    options = {**default.get("OPTIONS", {})}
+    timeout = DATABASE_REPLICA_CONNECT_TIMEOUT
+    options["connect_timeout"] = min(int(options.get("connect_timeout", timeout)), timeout)
+    if isinstance(options.get("pool"), dict):
+        options["pool"] = {**options["pool"], "timeout": min(options["pool"]["timeout"], timeout)}
+    config["OPTIONS"] = options
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+for _index, _url in enumerate(DATABASE_REPLICA_URLS if DATABASES else ()):
+    DATABASES[f"replica_{_index}"] = replica_database(DATABASES["default"], _url)
+DATABASE_ROUTERS = ["twitterclone.replicas.ReplicaRouter"]
 
 # Throttle counters must be shared by every worker process: Redis when REDIS_URL is set
 # (production requires it while throttling is on), else each process's own memory.
