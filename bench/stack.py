@@ -331,7 +331,8 @@ def haproxy(
     """Run HAProxy on 127.0.0.1:`port` in front of loopback servers {name: port}.
 
     deploy/haproxy/haproxy.cfg with a generated `backend web`; yield the stats socket path.
-    With `wait_up`, return only once every server has passed its /readyz check.
+    Its Prometheus page is on `stats_port` (default `port` + 9). With `wait_up`, return only
+    once every server has passed its /readyz check.
     """
     if not Path(HAPROXY).exists():
         raise RuntimeError(f"{HAPROXY} is missing: apt-get install --no-install-recommends haproxy")
@@ -344,7 +345,7 @@ def haproxy(
         env = {
             **os.environ,
             "HAPROXY_BIND": f"127.0.0.1:{port}",
-            "HAPROXY_STATS_BIND": f"127.0.0.1:{stats_port or port + 100}",
+            "HAPROXY_STATS_BIND": f"127.0.0.1:{stats_port or port + 9}",
             "HAPROXY_STATS_SOCKET": str(stats_socket),
             "HAPROXY_CHECK_INTER": check_inter,
             "HAPROXY_CHECK_HOST": "127.0.0.1",
