@@ -19,6 +19,7 @@ import time
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -141,8 +142,15 @@ def _queue_families() -> list[GaugeMetricFamily]:
         TaskResultStatus.FAILED: "failed",
     }
     counts = dict.fromkeys(states.values(), 0)
-    for status in states:
-        counts[states[status]] = DBTaskResult.objects.filter(status=status).count()
+    # One pass over the unfinished and failed rows (finished ones are never read).
+    grouped = (
+        DBTaskResult.objects.filter(status__in=list(states))
+        .values_list("status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for status, count in grouped:
+        counts[states[status]] = count
     first = (
         DBTaskResult.objects.filter(status=TaskResultStatus.READY)
         .order_by("enqueued_at")
