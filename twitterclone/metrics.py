@@ -94,8 +94,11 @@ class MetricsMiddleware:
         queries = [0]
 
         def count(execute, sql, params, many, context):
+            # Counted once it ran: a statement captured before it reaches the database
+            # (twitterclone.statements compiling a shape) is not a query.
+            result = execute(sql, params, many, context)
             queries[0] += 1
-            return execute(sql, params, many, context)
+            return result
 
         started = time.perf_counter()
         with _wrapped(count):
