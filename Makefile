@@ -11,7 +11,7 @@ PORT ?= 8000
 # The address to print: a server on every interface is reached through loopback here.
 URL_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
-.PHONY: run stop test install migrate lint format bench clean-db chromium lighthouse
+.PHONY: run stop test install migrate lint format bench clean-db chromium haproxy lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,14 @@ chromium:
 	  $(APT_INSTALL) $(CHROMIUM_PACKAGES) >/dev/null || \
 	  { apt-get update -q >/dev/null && $(APT_INSTALL) $(CHROMIUM_PACKAGES) >/dev/null; }; }
 
-test: lint chromium
+# The load-balancer tests (twitterclone/tests/test_balancer.py) and `bench/stack.py --app-servers`
+# run Debian's HAProxy in front of the app servers; installed when missing, without recommends.
+haproxy:
+	@test -x /usr/sbin/haproxy || { echo "installing Debian's haproxy for the load-balancer tests"; \
+	  $(APT_INSTALL) haproxy >/dev/null || \
+	  { apt-get update -q >/dev/null && $(APT_INSTALL) haproxy >/dev/null; }; }
+
+test: lint chromium haproxy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 

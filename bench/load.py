@@ -345,9 +345,20 @@ def summarise(
             role: round(100 * seconds / duration, 1)
             for role, seconds in (servers_cpu or {}).items()
         },
+        # Every app server together (app, app2, ... with --app-servers), and HAProxy's share.
         "app_cpu_ms_per_request": (
-            round(1000 * servers_cpu["app"] / len(records), 2)
+            round(
+                1000
+                * sum(cpu for role, cpu in servers_cpu.items() if role.startswith("app"))
+                / len(records),
+                2,
+            )
             if servers_cpu and "app" in servers_cpu and records
+            else None
+        ),
+        "haproxy_cpu_ms_per_request": (
+            round(1000 * servers_cpu["haproxy"] / len(records), 3)
+            if servers_cpu and "haproxy" in servers_cpu and records
             else None
         ),
         "per_second": per_second,
@@ -407,6 +418,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="with --stack: threads/worker")
     parser.add_argument("--workers", type=int, default=2, help="with --stack: worker processes")
     parser.add_argument("--no-worker", action="store_true", help="with --stack: no db_worker")
+    parser.add_argument(
+        "--app-servers", type=int, default=1, help="with --stack: N >= 2 app servers behind HAProxy"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="with --stack: where it listens")
+    parser.add_argument("--bouncer-port", type=int, default=6432, help="with --stack: PgBouncer")
     parser.add_argument("--database", default="tc_seed")
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--concurrency", default="50,200,1000")
@@ -450,6 +466,7 @@ def main() -> None:
         "load_average_before": os.getloadavg(),
         "database": args.database,
         "server": args.stack or args.url,
+        "app_servers": args.app_servers,
         "command": " ".join(sys.argv),
     }
     try:
@@ -463,6 +480,9 @@ def main() -> None:
                 workers=args.workers,
                 threads=args.threads,
                 worker=not args.no_worker,
+                app_servers_count=args.app_servers,
+                port=args.port,
+                bouncer_port=args.bouncer_port,
             )
             if args.stack
             else _nullcontext(args.url)

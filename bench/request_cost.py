@@ -25,6 +25,12 @@ GZipMiddleware ("plain", as before it was added) and one with the settings' own 
 alternating in `--rounds` rounds (the order flipped every other round) so that the
 machine's load falls on both alike; a second plain client ("again") is the A/A control that
 shows how far two identical clients measure apart.
+
+`--metrics` compares the same way without and with twitterclone.metrics.MetricsMiddleware
+(latency histogram, query counting, responses by status), in Prometheus's multiprocess mode as
+deploy/serve.sh runs it (samples written to files in a temporary PROMETHEUS_MULTIPROC_DIR):
+the JSON home timeline and the HTML home page, plus /healthz (no database: the floor, where
+the middleware's share is largest).
 """
 
 import argparse
@@ -44,6 +50,11 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("API_THROTTLING", "off")
 os.environ.setdefault("TASKS_BACKEND", "database")
+if "--metrics" in sys.argv:
+    # Set before prometheus_client is imported: it picks its value store then.
+    import tempfile
+
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="tc-metrics-"))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -73,6 +84,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--gzip", action="store_true", help="home timeline without/with gzip")
     parser.add_argument("--rounds", type=int, default=4, help="--gzip: alternating rounds")
+    parser.add_argument("--metrics", action="store_true", help="without/with MetricsMiddleware")
     args = parser.parse_args()
 
     import django
@@ -89,6 +101,16 @@ def main() -> None:
     author = User.objects.filter(tweets_count__gte=100, privacy="public").order_by("id").first()
     tweet = Tweet.objects.filter(user=author).order_by("-created_at", "-id").first()
     token = token_create(user=reader)
+    if args.metrics:
+        try:
+            results = metrics_compare(
+                reader=reader, token=token, runs=args.runs, rounds=args.rounds
+            )
+        finally:
+            token_delete(token=token)
+        if args.json:
+            args.json.write_text(json.dumps({"runs": args.runs, "metrics": results}, indent=2))
+        return
     if args.gzip:
         try:
             results = gzip_compare(reader=reader, token=token, runs=args.runs, rounds=args.rounds)
@@ -218,6 +240,75 @@ def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
 
 
 STATIC_PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
+METRICS = "twitterclone.metrics.MetricsMiddleware"
+
+
+def metrics_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
+    """CPU per request without and with MetricsMiddleware, alternating, with an A/A control."""
+    from django.conf import settings
+    from django.test import Client, override_settings
+
+    assert METRICS in settings.MIDDLEWARE, "MetricsMiddleware is not in the settings' MIDDLEWARE"
+    plain = [m for m in settings.MIDDLEWARE if m != METRICS]
+    headers = {"authorization": f"Bearer {token}"}
+    paths = {"home_json": "/api/v1/timeline/home", "home_html": "/", "healthz": "/healthz"}
+
+    def client_with(middleware: list[str]):
+        with override_settings(MIDDLEWARE=middleware):
+            client = Client(headers=headers)
+            client.force_login(reader)
+            for path in paths.values():
+                client.get(path)
+        return client
+
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_PLAIN}}
+    with override_settings(STORAGES=storages):
+        clients = {
+            "plain": client_with(plain),
+            "metrics": client_with(list(settings.MIDDLEWARE)),
+            "again": client_with(plain),
+        }
+        cpu: dict[str, list[float]] = {}
+        for round_ in range(rounds):
+            for name, path in paths.items():
+                order = list(clients.items())
+                for variant, client in order[::-1] if round_ % 2 else order:
+
+                    def call(client=client, path=path):
+                        response = client.get(path)
+                        assert response.status_code == 200, (path, response.status_code)
+
+                    result = measure(call, runs)
+                    cpu.setdefault(f"{name}_{variant}", []).append(result["cpu_mean_ms"])
+                    print(f"round {round_ + 1} {name:9} {variant:7} {result}", flush=True)
+    # The work the middleware adds, alone: its three observations and an execute wrapper
+    # around one query's worth of calls, as one request of a view makes them.
+    from twitterclone import metrics
+
+    started = time.process_time()
+    for _ in range(runs * 10):
+        with metrics._wrapped(lambda execute, *args: execute(*args)):
+            pass
+        metrics.REQUEST_SECONDS.labels("home", "GET").observe(0.01)
+        metrics.REQUEST_QUERIES.labels("home").observe(5)
+        metrics.RESPONSES.labels("home", "2xx").inc()
+    observe_ms = (time.process_time() - started) * 1000 / (runs * 10)
+    print(f"middleware work alone: {observe_ms:.4f} ms CPU per request", flush=True)
+    results = {"middleware_work_alone_cpu_ms": round(observe_ms, 4)}
+    for name in paths:
+        before = statistics.fmean(cpu[f"{name}_plain"])
+        after = statistics.fmean(cpu[f"{name}_metrics"])
+        again = statistics.fmean(cpu[f"{name}_again"])
+        results[name] = {
+            "cpu_mean_ms_plain": round(before, 3),
+            "cpu_mean_ms_metrics": round(after, 3),
+            "cpu_change_ms": round(after - before, 3),
+            "cpu_change_pct": round(100 * (after - before) / before, 1),
+            "cpu_mean_ms_again": round(again, 3),
+            "aa_change_pct": round(100 * (again - before) / before, 1),
+        }
+        print(f"{name:9} {results[name]}", flush=True)
+    return results
 
 
 if __name__ == "__main__":

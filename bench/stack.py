@@ -9,6 +9,10 @@ userlist in a temporary folder, run as the `postgres` user because it refuses ro
 127.0.0.1:8000 talking to PgBouncer, and optionally one `db_worker` for the fan-out jobs
 (talking to PostgreSQL directly). It stops all of them on exit, Ctrl-C or `--for` seconds.
 bench/load.py and bench/fault_drill.py use the same context managers.
+
+`--app-servers N` (N >= 2) runs N app servers on the ports after `--port` and Debian's HAProxy
+on `--port` in front of them, with deploy/haproxy/haproxy.cfg (health checks on /readyz,
+X-Forwarded-For, which the servers trust through TRUSTED_PROXIES=127.0.0.1/32).
 """
 
 import argparse
@@ -28,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 PGBOUNCER = "/usr/sbin/pgbouncer"
+HAPROXY = "/usr/sbin/haproxy"
+HAPROXY_CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"
 
 
@@ -260,8 +266,12 @@ def app_server(
     workers: int = 2,
     threads: int = 4,
     extra_env: dict | None = None,
+    wait: bool = True,
 ):
-    """Run the app server on 127.0.0.1:`port` for the block; yield the Popen."""
+    """Run the app server on 127.0.0.1:`port` for the block; yield the Popen.
+
+    `wait=False` yields at once (start several, then wait_for_port on each).
+    """
     raise_fd_limit()
     require_free(port)
     env = app_environment(database_url=database_url, threads=threads, extra=extra_env)
@@ -276,10 +286,132 @@ def app_server(
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     STARTED["app"] = proc
     try:
-        wait_for_port("127.0.0.1", port, proc=proc, timeout=60)
+        if wait:
+            wait_for_port("127.0.0.1", port, proc=proc, timeout=60)
         yield proc
     finally:
         stop(proc, timeout=30)
+
+
+def haproxy_backend(servers: dict[str, int]) -> str:
+    """Return the `backend web` section naming loopback app servers {name: port}."""
+    lines = ["backend web from app"]
+    lines += [f"    server {name} 127.0.0.1:{port}" for name, port in servers.items()]
+    return "\n".join(lines) + "\n"
+
+
+def haproxy_show_stat(socket_path: Path) -> dict[str, dict[str, str]]:
+    """Return `show stat` of the web backend's servers (type 2) by name: status, hrsp_2xx, ..."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(str(socket_path))
+        sock.sendall(b"show stat\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    header, *rows = data.decode().splitlines()
+    names = header.lstrip("# ").split(",")
+    servers = {}
+    for row in rows:
+        fields = dict(zip(names, row.split(","), strict=False))
+        if fields.get("pxname") == "web" and fields.get("type") == "2":
+            servers[fields["svname"]] = fields
+    return servers
+
+
+@contextlib.contextmanager
+def haproxy(
+    *,
+    port: int,
+    servers: dict[str, int],
+    stats_port: int | None = None,
+    check_inter: str = "2s",
+    wait_up: bool = True,
+):
+    """Run HAProxy on 127.0.0.1:`port` in front of loopback servers {name: port}.
+
+    deploy/haproxy/haproxy.cfg with a generated `backend web`; yield the stats socket path.
+    Its Prometheus page is on `stats_port` (default `port` + 9). With `wait_up`, return only
+    once every server has passed its /readyz check.
+    """
+    if not Path(HAPROXY).exists():
+        raise RuntimeError(f"{HAPROXY} is missing: apt-get install --no-install-recommends haproxy")
+    require_free(port)
+    workdir = Path(tempfile.mkdtemp(prefix="tc-haproxy-"))
+    try:
+        backend = workdir / "servers.cfg"
+        backend.write_text(haproxy_backend(servers))
+        stats_socket = workdir / "haproxy.sock"
+        env = {
+            **os.environ,
+            "HAPROXY_BIND": f"127.0.0.1:{port}",
+            "HAPROXY_STATS_BIND": f"127.0.0.1:{stats_port or port + 9}",
+            "HAPROXY_STATS_SOCKET": str(stats_socket),
+            "HAPROXY_CHECK_INTER": check_inter,
+            "HAPROXY_CHECK_HOST": "127.0.0.1",
+        }
+        command = [HAPROXY, "-db", "-f", str(HAPROXY_CONFIG), "-f", str(backend)]
+        proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
+        STARTED["haproxy"] = proc
+        try:
+            wait_for_port("127.0.0.1", port, proc=proc)
+            deadline = time.monotonic() + 30
+            while wait_up:
+                # HAProxy counts a server UP before its first check; wait for a passed one.
+                states = {
+                    name: (fields["status"], fields["check_status"])
+                    for name, fields in haproxy_show_stat(stats_socket).items()
+                }
+                if all(state == ("UP", "L7OK") for state in states.values()):
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"HAProxy's servers are not all up: {states}")
+                time.sleep(0.1)
+            yield stats_socket
+        finally:
+            stop(proc)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def app_servers(
+    *,
+    count: int,
+    port: int,
+    database_url: str,
+    server: str = "granian",
+    workers: int = 2,
+    threads: int = 4,
+    extra_env: dict | None = None,
+):
+    """Run `count` app servers on the ports after `port` and HAProxy on `port` before them."""
+    ports = {f"web{n}": port + n for n in range(1, count + 1)}
+    # The servers believe X-Forwarded-For only from HAProxy (loopback here).
+    env = {"TRUSTED_PROXIES": "127.0.0.1/32", **(extra_env or {})}
+    with contextlib.ExitStack() as stack_:
+        procs = [
+            stack_.enter_context(
+                app_server(
+                    server=server,
+                    port=server_port,
+                    database_url=database_url,
+                    workers=workers,
+                    threads=threads,
+                    extra_env=env,
+                    wait=False,
+                )
+            )
+            for server_port in ports.values()
+        ]
+        # Started together, so they load Django side by side.
+        for server_port, proc in zip(ports.values(), procs, strict=True):
+            wait_for_port("127.0.0.1", server_port, proc=proc, timeout=60)
+        # One STARTED role per server: app, app2, app3 ... (bench/load.py sums their CPU).
+        for n, proc in enumerate(procs):
+            STARTED["app" if n == 0 else f"app{n + 1}"] = proc
+        stack_.enter_context(haproxy(port=port, servers=ports))
+        yield ports
 
 
 @contextlib.contextmanager
@@ -317,22 +449,39 @@ def stack(
     pool_size: int = 20,
     worker: bool = True,
     extra_env: dict | None = None,
+    app_servers_count: int = 1,
 ):
-    """PgBouncer, the app server through it and (optionally) the job worker; stop all after."""
+    """PgBouncer, the app server through it and (optionally) the job worker; stop all after.
+
+    With `app_servers_count` >= 2, that many app servers behind HAProxy on `port`.
+    """
     direct = f"postgres://postgres@127.0.0.1:{pg_port}/{database}"
     bounced = f"postgres://postgres@127.0.0.1:{bouncer_port}/{database}"
     with contextlib.ExitStack() as stack_:
         stack_.enter_context(pgbouncer(port=bouncer_port, server_port=pg_port, pool_size=pool_size))
-        stack_.enter_context(
-            app_server(
-                server=server,
-                port=port,
-                database_url=bounced,
-                workers=workers,
-                threads=threads,
-                extra_env=extra_env,
+        if app_servers_count > 1:
+            stack_.enter_context(
+                app_servers(
+                    count=app_servers_count,
+                    port=port,
+                    database_url=bounced,
+                    server=server,
+                    workers=workers,
+                    threads=threads,
+                    extra_env=extra_env,
+                )
             )
-        )
+        else:
+            stack_.enter_context(
+                app_server(
+                    server=server,
+                    port=port,
+                    database_url=bounced,
+                    workers=workers,
+                    threads=threads,
+                    extra_env=extra_env,
+                )
+            )
         if worker:
             stack_.enter_context(db_worker(database_url=direct))
         yield f"http://127.0.0.1:{port}"
@@ -347,6 +496,9 @@ def main() -> None:
     parser.add_argument("--bouncer-port", type=int, default=6432)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--app-servers", type=int, default=1, help="N >= 2: N app servers behind HAProxy"
+    )
     parser.add_argument("--pool-size", type=int, default=20, help="PgBouncer default_pool_size")
     parser.add_argument("--no-worker", action="store_true", help="do not start db_worker")
     parser.add_argument("--for", dest="seconds", type=float, default=3600, help="stop after S s")
@@ -362,8 +514,13 @@ def main() -> None:
         threads=args.threads,
         pool_size=args.pool_size,
         worker=not args.no_worker,
+        app_servers_count=args.app_servers,
     ) as url:
-        print(f"serving {url} ({args.server}) through PgBouncer :{args.bouncer_port}", flush=True)
+        front = f"HAProxy over {args.app_servers} x " if args.app_servers > 1 else ""
+        print(
+            f"serving {url} ({front}{args.server}) through PgBouncer :{args.bouncer_port}",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             time.sleep(args.seconds)
 

@@ -4,6 +4,12 @@
 # alternative). Every knob comes from the environment; the defaults are for 2 cores.
 # Used by the Dockerfile, docker-compose.yml and bench/stack.py.
 set -eu
+# Prometheus multiprocess mode (twitterclone/metrics.py): each worker process writes its
+# samples to files here and a scrape of any of them reads all; emptied at start, so counts
+# begin again with the server (as a single process's would).
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/tc-metrics-web-${WEB_PORT:-8000}}"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 exec granian --interface wsgi \
     --host "${WEB_HOST:-0.0.0.0}" --port "${WEB_PORT:-8000}" \
     --workers "${WEB_WORKERS:-2}" \

@@ -10,6 +10,12 @@
 # must stay above STREAM_MAX_CONNECTIONS, or streams past it wait unanswered instead of 503.
 # Used by docker-compose.yml and bench/streams.py.
 set -eu
+# Prometheus multiprocess mode (twitterclone/metrics.py): each worker process writes its
+# samples to files here and a scrape of any of them reads all; emptied at start, so counts
+# begin again with the server (as a single process's would).
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/tc-metrics-stream-${STREAM_PORT:-8001}}"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 exec granian --interface asginl \
     --host "${STREAM_HOST:-0.0.0.0}" --port "${STREAM_PORT:-8001}" \
     --workers "${STREAM_WORKERS:-1}" \

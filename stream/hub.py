@@ -26,6 +26,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
+from twitterclone.metrics import STREAM_CONNECTIONS
+
 from .selectors import (
     RawEvent,
     events_after,
@@ -138,6 +140,7 @@ class Hub:
         for pk in tweet_ids:
             self.by_tweet.setdefault(pk, set()).add(subscriber)
         self.count += 1
+        STREAM_CONNECTIONS.inc()
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -150,6 +153,7 @@ class Hub:
                 if not group:
                     del index[key]
         self.count -= 1
+        STREAM_CONNECTIONS.dec()
 
     # The listener
 

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from media.views import serve as media_serve
-from twitterclone import api_errors
+from twitterclone import api_errors, metrics
 from twitterclone.api import BigIntConverter, UsernameConverter
 from twitterclone.views import favicon, healthz, readyz
 
@@ -28,6 +28,8 @@ urlpatterns = [
     # Load balancer probes (docs/scaling.md): liveness, and readiness with one database read.
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    # Prometheus metrics: internal networks (METRICS_ALLOWED_NETWORKS) and staff only.
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The Mastodon-compatible client API and its OAuth (docs/api.md): paths of their own.

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: request latency and query counts by view for /metrics (twitterclone/metrics.py).
+    "twitterclone.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Compresses HTML and JSON for clients that accept gzip (44 KB of /explore was sent raw);
     # outside everything that writes a body. BREACH: Django masks the CSRF token anew in every
@@ -353,6 +355,21 @@ for _cidr in TRUSTED_PROXIES:
     except ValueError as _error:
         raise ImproperlyConfigured(
             f"TRUSTED_PROXIES: {_cidr!r} is not a network ({_error})"
+        ) from None
+
+# Who may read /metrics (twitterclone/metrics.py) besides staff sessions: CIDRs, comma-separated,
+# matched against the client address the rate limits use (TRUSTED_PROXIES decides it).
+METRICS_ALLOWED_NETWORKS = [
+    cidr.strip()
+    for cidr in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128").split(",")
+    if cidr.strip()
+]
+for _cidr in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_cidr!r} is not a network ({_error})"
         ) from None
 
 # No /api/ path may answer Django's HTML CSRF page: a JSON 403 there, the page elsewhere.
