@@ -26,6 +26,8 @@ cannot have.
 """
 
 PARTITION_SUFFIX = "_p"
+# The swap rebuilds every index of the table: sort in memory where it fits (this transaction).
+BUILD_MEMORY = "512MB"
 
 
 def _fetch(cursor, sql: str, params=None) -> list[tuple]:
@@ -79,6 +81,7 @@ def _parts(cursor, table: str) -> dict:
 def _swap(cursor, table: str, *, partition_by: str, partition_ddl: list[str], primary_key) -> None:
     """Copy `table` into a new table created with `partition_by` and swap the two."""
     cursor.execute(f"LOCK TABLE {_quote(table)} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
     parts = _parts(cursor, table)
     new = f"{table}__swap"
     cursor.execute(
