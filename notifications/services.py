@@ -26,6 +26,7 @@ from .models import MAX_NEW_ACCOUNT_DAYS, Notification, NotificationSettings, No
 from .signals import notifications_created
 
 T = NotificationType
+TABLE = Notification._meta.db_table
 
 DAYS_INVALID = f"Enter a number of days from 1 to {MAX_NEW_ACCOUNT_DAYS}, or nothing."
 UP_TO_INVALID = "Not a notification id."
@@ -357,8 +358,10 @@ def notification_policy_update(
 def notifications_prune(*, days: int, batch: int = 5000) -> int:
     """Delete notifications older than `days` days in batches; return how many.
 
-    Each batch is its own short transaction (ids picked through the BRIN index on
-    created_at), so retention never holds locks on a large share of the table.
+    Each batch is its own short transaction (rows picked through the BRIN index on
+    created_at), so retention never holds locks on a large share of the table. Rows are
+    deleted by (recipient_id, id), the partitioned table's primary key: no index leads
+    with the id alone (docs/schema.md "Partitioned tables").
     """
     if days < 1:
         raise ValidationError({"days": [RETENTION_INVALID]})
@@ -367,9 +370,17 @@ def notifications_prune(*, days: int, batch: int = 5000) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     total = 0
     while True:
-        with transaction.atomic():
-            ids = Notification.objects.filter(created_at__lt=cutoff).values("pk")[:batch]
-            deleted, _ = Notification.objects.filter(pk__in=ids).delete()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Over 16 partitions the plan's estimated cost passes jit_above_cost, and
+            # compiling it took 4 s against 0.08 s to run it (docs/scaling.md).
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                f"DELETE FROM {TABLE} n USING ("
+                f"  SELECT recipient_id, id FROM {TABLE} WHERE created_at < %s LIMIT %s"
+                ") old WHERE n.recipient_id = old.recipient_id AND n.id = old.id",
+                [cutoff, batch],
+            )
+            deleted = cursor.rowcount
         total += deleted
         if deleted < batch:
             return total

@@ -413,7 +413,9 @@ def _secondary_indexes(tables: Iterable[str]) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT quote_ident(i.schemaname) || '.' || quote_ident(i.indexname), i.indexdef
+            -- A partitioned table's index reads "ON ONLY": recreate it on every partition.
+            SELECT quote_ident(i.schemaname) || '.' || quote_ident(i.indexname),
+                   replace(i.indexdef, ' ON ONLY ', ' ON ')
             FROM pg_indexes i
             WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
               AND NOT EXISTS (

@@ -312,6 +312,11 @@ TIMELINE_MAX_ROWS = int(os.environ.get("TIMELINE_MAX_ROWS", "800"))
 TIMELINE_REBUILD_DAYS = int(os.environ.get("TIMELINE_REBUILD_DAYS", "7"))
 # manage.py prune_notifications deletes notifications older than this many days.
 NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "180"))
+# Hash partitions of home_timeline (by owner_id) and notifications (by recipient_id), read
+# once, when their partitioning migrations run (docs/scaling.md "Partitioned hot tables"):
+# changing them later means migrating back and forth.
+HOME_TIMELINE_PARTITIONS = int(os.environ.get("HOME_TIMELINE_PARTITIONS", "16"))
+NOTIFICATION_PARTITIONS = int(os.environ.get("NOTIFICATION_PARTITIONS", "16"))
 
 # Live updates (stream app, docs/architecture.md "Live updates", docs/scaling.md).
 # The listener connects here directly (LISTEN cannot go through PgBouncer's transaction
