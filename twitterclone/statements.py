@@ -28,6 +28,9 @@ _STAND_IN_VIEWER = -8_000_000_000_000_011
 # Other values a statement takes per run (a cursor's id, an array of ids) stand in as these:
 # a value the ORM would bind as one parameter, or as a one-element array (`Value([sentinel])`).
 SENTINELS = (-8_000_000_000_000_012, -8_000_000_000_000_013)
+# A text value (a lower-cased username, a token's hash) stands in as this string: lower case
+# and without characters any escaping or lower() would change.
+TEXT_SENTINEL = "stand-in-text-8000000000000014"
 _ID_ATTRIBUTES = ("pk", "id")
 
 
@@ -107,9 +110,14 @@ class Statement:
             cursor.execute(sql, [list(viewer_ids), *params])
             return cursor.fetchall()
 
-    def run(self, viewer, *values) -> list[tuple]:
-        """Run with `viewer`'s id and `values` in place of SENTINELS; return the rows."""
+    def run(self, viewer, *values, text: str | None = None) -> list[tuple]:
+        """Run with `viewer`'s id and `values` in place of SENTINELS; return the rows.
+
+        `text` takes TEXT_SENTINEL's place.
+        """
+        texts = {} if text is None else {TEXT_SENTINEL: text}
         replace = {_STAND_IN_VIEWER: viewer.pk, **dict(zip(SENTINELS, values, strict=False))}
+        replace.update(texts)
         params = [_replaced(param, replace) for param in self.params]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
@@ -126,7 +134,7 @@ def _is_int(value) -> bool:
 
 
 def _replaced(param, replace: dict):
-    if _is_int(param) and param in replace:
+    if (_is_int(param) or isinstance(param, str)) and param in replace:
         return replace[param]
     one_int = isinstance(param, list) and len(param) == 1 and _is_int(param[0])
     if one_int and param[0] in replace:
