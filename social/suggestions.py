@@ -14,10 +14,10 @@ The second hop is raw SQL: a LATERAL with a LIMIT per followee is what bounds th
 the ORM cannot say it (STYLE "Boundaries": raw SQL next to its measurement).
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, Value
 
 from accounts.models import Privacy, User

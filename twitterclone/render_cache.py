@@ -13,6 +13,7 @@ cached: entries hold a slot that each response fills with its own token.
 `RENDER_CACHES = False` (environment `RENDER_CACHES=off`) turns every such cache off.
 """
 
+import contextlib
 from collections import OrderedDict
 
 from django.conf import settings
@@ -40,10 +41,8 @@ class RenderCache:
         except KeyError:
             self.misses += 1
             return None
-        try:
+        with contextlib.suppress(KeyError):  # pushed out by another thread meanwhile
             self._entries.move_to_end(key)
-        except KeyError:  # pushed out by another thread meanwhile
-            pass
         self.hits += 1
         return value
 

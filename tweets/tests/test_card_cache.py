@@ -58,7 +58,8 @@ def _page(client: Client, path: str = "/") -> str:
 
 def _card(html: str, tweet_id: int) -> str | None:
     """The <article> of `tweet_id`'s card in `html`, or None."""
-    match = re.search(rf'<article class="tweet[^"]*" data-tweet-id="{tweet_id}">.*?</article>', html, re.S)
+    pattern = rf'<article class="tweet[^"]*" data-tweet-id="{tweet_id}">.*?</article>'
+    match = re.search(pattern, html, re.S)
     return match.group(0) if match else None
 
 
