@@ -65,8 +65,10 @@ def main() -> None:
 
     table = {}
     calls = list(rounds["old"][0])
-    print(f"\n{'call':13} {'cpu old':>8} {'cpu new':>8} {'new/old':>8} "
-          f"{'p50 old':>8} {'p50 new':>8} {'p99 old':>8} {'p99 new':>8}")
+    print(
+        f"\n{'call':13} {'cpu old':>8} {'cpu new':>8} {'new/old':>8} "
+        f"{'p50 old':>8} {'p50 new':>8} {'p99 old':>8} {'p99 new':>8}"
+    )
     for call in calls:
         row = {}
         for name in sides:
