@@ -75,6 +75,12 @@ class Statement:
     sql: str
     params: tuple
 
+    def __post_init__(self) -> None:
+        # The positions of the parameters a run replaces, found once: most are constants.
+        marked = dict.fromkeys((_STAND_IN_VIEWER, *SENTINELS, TEXT_SENTINEL), _MARK)
+        slots = tuple(i for i, param in enumerate(self.params) if _replaced(param, marked) is _MARK)
+        object.__setattr__(self, "_slots", slots)
+
     def serves(self, viewer) -> bool:
         return all(_input_value(viewer, name) == value for name, value in self.inputs)
 
@@ -115,15 +121,18 @@ class Statement:
 
         `text` takes TEXT_SENTINEL's place.
         """
-        texts = {} if text is None else {TEXT_SENTINEL: text}
         replace = {_STAND_IN_VIEWER: viewer.pk, **dict(zip(SENTINELS, values, strict=False))}
-        replace.update(texts)
-        params = [_replaced(param, replace) for param in self.params]
+        if text is not None:
+            replace[TEXT_SENTINEL] = text
+        params = list(self.params)
+        for index in self._slots:
+            params[index] = _replaced(params[index], replace)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             return cursor.fetchall()
 
 
+_MARK = object()
 # A placeholder, or an escaped percent sign (kept as it is).
 _PLACEHOLDER = re.compile(r"(%%|%s)")
 

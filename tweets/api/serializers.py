@@ -12,9 +12,9 @@ from tweets.models import Tweet
 from twitterclone.api import paged
 
 
-def _iso(moment) -> str:
+def _iso(moment, zone) -> str:
     """Return DRF DateTimeField's ISO 8601 rendering of an aware datetime (UTC as "Z")."""
-    value = moment.astimezone(timezone.get_current_timezone()).isoformat()
+    value = moment.astimezone(zone).isoformat()
     return value.removesuffix("+00:00") + "Z" if value.endswith("+00:00") else value
 
 
@@ -95,11 +95,14 @@ class _TweetFields(serializers.ModelSerializer):
         request = self.context.get("request")
         usernames = self.context.get("mention_usernames", {})
         reply_to = tweet.reply_to_id
+        zone = self.__dict__.get("_zone")
+        if zone is None:  # once per serializer (a request): the zone DateTimeField would use
+            zone = self._zone = timezone.get_current_timezone()
         data = {
             "id": tweet.pk,
             "author": _author(tweet.user, request),
             "content": tweet.content,
-            "created_at": _iso(tweet.created_at),
+            "created_at": _iso(tweet.created_at, zone),
             "reply_to_id": reply_to,
             "media_urls": [str(url) for url in tweet.media_urls],
             "media": [media_item(request, item) for item in tweet.media],
