@@ -31,6 +31,13 @@ shows how far two identical clients measure apart.
 deploy/serve.sh runs it (samples written to files in a temporary PROMETHEUS_MULTIPROC_DIR):
 the JSON home timeline and the HTML home page, plus /healthz (no database: the floor, where
 the middleware's share is largest).
+`--html` adds the two pages of the mix signed in as the same reader: the HTML home page
+(GET /) and a profile page (GET /@author), each a full page through the session middleware
+and the templates.
+
+`--root PATH` measures the checkout at PATH with this script (its code, its settings), so
+an older checkout without `--html` can be measured the same way. `bench/cost_compare.py`
+runs two checkouts alternating, in rounds, and prints them side by side.
 """
 
 import argparse
@@ -42,6 +49,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--root" in sys.argv:
+    ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
+    os.chdir(ROOT)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings.production")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-use")
@@ -85,6 +95,9 @@ def main() -> None:
     parser.add_argument("--gzip", action="store_true", help="home timeline without/with gzip")
     parser.add_argument("--rounds", type=int, default=4, help="--gzip: alternating rounds")
     parser.add_argument("--metrics", action="store_true", help="without/with MetricsMiddleware")
+    parser.add_argument("--html", action="store_true", help="also the HTML home and profile")
+    parser.add_argument("--root", type=Path, help="the checkout to measure (default: this one)")
+    parser.add_argument("--only", help="comma-separated subset of the calls")
     args = parser.parse_args()
 
     import django
@@ -142,6 +155,30 @@ def main() -> None:
         "tweet": get(f"/api/v1/tweets/{tweet.pk}"),
         "post": post,
     }
+    storages = None
+    if args.html:
+        from django.conf import settings
+        from django.test import override_settings
+
+        # No collected manifest here: the pages link their static files by their plain names.
+        storages = override_settings(
+            STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_PLAIN}}
+        )
+        storages.enable()
+        browser = Client()
+        browser.force_login(reader)
+
+        def page(path: str):
+            def call():
+                response = browser.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+
+            return call
+
+        calls["html_home"] = page("/")
+        calls["html_profile"] = page(f"/@{author.username}")
+    if args.only:
+        calls = {name: calls[name] for name in args.only.split(",")}
     results = {}
     try:
         for name, call in calls.items():
@@ -151,6 +188,8 @@ def main() -> None:
         for tweet_id in posted:
             tweet_delete(tweet=Tweet.objects.get(pk=tweet_id), actor=reader)
         token_delete(token=token)
+        if storages is not None:
+            storages.disable()
     if args.json:
         args.json.write_text(json.dumps({"runs": args.runs, "results": results}, indent=2))
 

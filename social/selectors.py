@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -38,7 +39,9 @@ from django.db.models import (
 from django.db.models.functions import Now
 
 from accounts.models import Privacy, User
+from accounts.selectors import USER_COLUMNS
 from twitterclone.pagination import Page, keyset_page
+from twitterclone.statements import SENTINELS, TEXT_SENTINEL, statement
 
 from .models import Block, FollowRequest, Mute, MutedWord, UserFollowers, UserFollows
 
@@ -135,8 +138,22 @@ def user_get_visible(*, viewer: Viewer, username: str) -> User:
     """Return the user called `username` (any case) if it exists for `viewer`.
 
     Raise User.DoesNotExist otherwise: a blocked or suspended account looks like no account.
+    The statement is compiled once per kind of viewer (twitterclone.statements): the rule
+    is the same Q, run fresh on every call.
     """
-    return User.objects.filter_username(username).get(user_visible_q(viewer=viewer))
+    if "\x00" in username:
+        raise User.DoesNotExist  # PostgreSQL refuses NUL in text; no user can have one
+
+    def build(stand_in) -> None:
+        users = User.objects.filter_username(TEXT_SENTINEL).filter(user_visible_q(viewer=stand_in))
+        list(users.values_list(*USER_COLUMNS)[:2])
+
+    compiled = statement(("social.user_get_visible",), viewer, build)
+    rows = compiled.run(viewer, text=username.lower())
+    if len(rows) != 1:
+        # Usernames are unique ignoring case (idx_users_username_lower): never two rows.
+        raise User.DoesNotExist
+    return User.from_db(connection.alias, USER_COLUMNS, rows[0])
 
 
 def user_get_profile(*, viewer: Viewer, username: str) -> User:
@@ -162,7 +179,13 @@ def user_get_blockable(*, viewer: User, username: str) -> User:
 
 def user_content_visible(*, viewer: Viewer, user: User) -> bool:
     """Tell whether `viewer` may see `user`'s tweets, likes and follow lists."""
-    return User.objects.filter(pk=user.pk).filter(content_visible_q(viewer=viewer)).exists()
+
+    def build(stand_in) -> None:
+        users = User.objects.filter(pk=SENTINELS[0]).filter(content_visible_q(viewer=stand_in))
+        users.exists()
+
+    compiled = statement(("social.user_content_visible",), viewer, build)
+    return bool(compiled.run(viewer, user.pk))
 
 
 class ProfileAccess:

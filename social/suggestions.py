@@ -14,12 +14,16 @@ The second hop is raw SQL: a LATERAL with a LIMIT per followee is what bounds th
 the ORM cannot say it (STYLE "Boundaries": raw SQL next to its measurement).
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, Value
 
 from accounts.models import Privacy, User
+from accounts.selectors import USER_COLUMNS
+from twitterclone.expressions import EqualsAny
+from twitterclone.statements import SENTINELS, statement
 
 from .models import FollowRequest, SuggestionDismissal, UserFollows
 from .selectors import ProfileAccess, Viewer, unmuted_q, user_get_visible, user_listed_q
@@ -183,7 +187,7 @@ def suggestions_for(*, viewer: Viewer, limit: int = DEFAULT_SUGGESTIONS) -> list
         cache.set(key, ids, SUGGESTIONS_CACHE_SECONDS)
     if not ids:
         return []
-    people = User.objects.filter(pk__in=ids).filter(suggestable_q(viewer=viewer)).in_bulk()
+    people = _suggestable_among(viewer=viewer, ids=ids)
     shown = [people[pk] for pk in ids if pk in people][:limit]
     for person in shown:
         # Never followed and never private (suggestable_q): a public account shows all, a
@@ -191,6 +195,23 @@ def suggestions_for(*, viewer: Viewer, limit: int = DEFAULT_SUGGESTIONS) -> list
         public = person.privacy == Privacy.PUBLIC
         person.access = ProfileAccess.FULL if public else ProfileAccess.CARD
     return shown
+
+
+def _suggestable_among(*, viewer: User, ids: list[int]) -> dict[int, User]:
+    """Return the users among `ids` that suggestable_q lets through now, by id.
+
+    On every signed-in page (the "Who to follow" box): the statement is compiled once per
+    kind of viewer (twitterclone.statements) and the rule runs fresh each time.
+    """
+
+    def build(stand_in) -> None:
+        among = Value([SENTINELS[0]], output_field=ArrayField(BigIntegerField()))
+        users = User.objects.filter(EqualsAny(F("pk"), among), suggestable_q(viewer=stand_in))
+        list(users.values_list(*USER_COLUMNS))
+
+    rows = statement(("social.suggestable_among",), viewer, build).run(viewer, list(ids))
+    people = (User.from_db(connection.alias, USER_COLUMNS, row) for row in rows)
+    return {person.pk: person for person in people}
 
 
 @transaction.atomic

@@ -22,12 +22,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS, connections
+
 from twitterclone.replicas import read_connection
 
 _STAND_IN_VIEWER = -8_000_000_000_000_011
 # Other values a statement takes per run (a cursor's id, an array of ids) stand in as these:
 # a value the ORM would bind as one parameter, or as a one-element array (`Value([sentinel])`).
 SENTINELS = (-8_000_000_000_000_012, -8_000_000_000_000_013)
+# A text value (a lower-cased username, a token's hash) stands in as this string: lower case
+# and without characters any escaping or lower() would change.
+TEXT_SENTINEL = "stand-in-text-8000000000000014"
 _ID_ATTRIBUTES = ("pk", "id")
 
 
@@ -72,6 +77,12 @@ class Statement:
     sql: str
     params: tuple
 
+    def __post_init__(self) -> None:
+        # The positions of the parameters a run replaces, found once: most are constants.
+        marked = dict.fromkeys((_STAND_IN_VIEWER, *SENTINELS, TEXT_SENTINEL), _MARK)
+        slots = tuple(i for i, param in enumerate(self.params) if _replaced(param, marked) is _MARK)
+        object.__setattr__(self, "_slots", slots)
+
     def serves(self, viewer) -> bool:
         return all(_input_value(viewer, name) == value for name, value in self.inputs)
 
@@ -107,15 +118,25 @@ class Statement:
             cursor.execute(sql, [list(viewer_ids), *params])
             return cursor.fetchall()
 
-    def run(self, viewer, *values) -> list[tuple]:
-        """Run with `viewer`'s id and `values` in place of SENTINELS; return the rows."""
+    def run(self, viewer, *values, text: str | None = None, primary: bool = False) -> list[tuple]:
+        """Run with `viewer`'s id and `values` in place of SENTINELS; return the rows.
+
+        `text` takes TEXT_SENTINEL's place. On the request's read connection (a replica when
+        twitterclone.replicas chose one), or on the primary with `primary=True`: who the viewer
+        is (a token) must never wait for a replica to catch up.
+        """
         replace = {_STAND_IN_VIEWER: viewer.pk, **dict(zip(SENTINELS, values, strict=False))}
-        params = [_replaced(param, replace) for param in self.params]
-        with read_connection().cursor() as cursor:
+        if text is not None:
+            replace[TEXT_SENTINEL] = text
+        params = list(self.params)
+        for index in self._slots:
+            params[index] = _replaced(params[index], replace)
+        with (connections[DEFAULT_DB_ALIAS] if primary else read_connection()).cursor() as cursor:
             cursor.execute(self.sql, params)
             return cursor.fetchall()
 
 
+_MARK = object()
 # A placeholder, or an escaped percent sign (kept as it is).
 _PLACEHOLDER = re.compile(r"(%%|%s)")
 
@@ -126,7 +147,7 @@ def _is_int(value) -> bool:
 
 
 def _replaced(param, replace: dict):
-    if _is_int(param) and param in replace:
+    if (_is_int(param) or isinstance(param, str)) and param in replace:
         return replace[param]
     one_int = isinstance(param, list) and len(param) == 1 and _is_int(param[0])
     if one_int and param[0] in replace:

@@ -5,14 +5,19 @@ import zlib
 from datetime import datetime, timedelta
 
 from django import template
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
+from accounts.models import User
 from social.selectors import ProfileAccess
+from tweets.models import Tweet
 from tweets.services import HASHTAG_RE, MENTION_RE
 from tweets.visibility import tweet_shareable
+from twitterclone.render_cache import RenderCache, render_caches_on
 
 register = template.Library()
 
@@ -129,3 +134,77 @@ def page_url(context, cursor: str) -> str:
 def shareable(tweet) -> bool:
     """Tell whether the action bar offers Retweet for `tweet` (the rule's tweet_shareable)."""
     return tweet_shareable(tweet=tweet)
+
+
+# The tweet card cache (twitterclone/render_cache.py; docs/architecture.md "Render caches").
+CARD_TEMPLATE = "tweets/_tweet.html"
+# Where a cached card's forms take the response's own CSRF token: markup no escaped text can
+# contain, so only the `{% csrf_token %}`s of the templates ever render it.
+CSRF_SLOT = mark_safe("<!--csrf-token-->")
+cards = RenderCache(getattr(settings, "RENDER_CACHE_CARDS", 5000))
+_TWEET_COLUMNS = [field.attname for field in Tweet._meta.concrete_fields]
+_USER_COLUMNS = [field.attname for field in User._meta.concrete_fields]
+_FLAGS = ("quote_visible", "viewer_liked", "viewer_retweeted", "viewer_bookmarked")
+
+
+def _frozen(value):
+    return repr(value) if isinstance(value, list | dict) else value
+
+
+def _columns(obj, names: list[str], extra: tuple[str, ...]) -> tuple | None:
+    """The loaded columns of `obj` (deferred ones are None: the card never reads them)."""
+    if obj is None:
+        return None
+    loaded = obj.__dict__
+    return tuple(_frozen(loaded.get(name)) for name in names) + tuple(
+        loaded.get(name) for name in extra
+    )
+
+
+def _card_key(context, tweet: Tweet) -> tuple:
+    """Everything tweets/_tweet.html (and what it includes) reads, for this viewer."""
+    request, user = context.get("request"), context.get("user")
+    authenticated = bool(user is not None and user.is_authenticated)
+    shown = tweet.original_tweet if tweet.is_plain_retweet else tweet
+    original = tweet.original_tweet if tweet.original_tweet_id else None
+    return (
+        get_language(),
+        get_script_prefix(),
+        str(reltime(shown.created_at)),  # the age and the local date: the clock and zone
+        authenticated,
+        authenticated and shown.user_id == user.pk,
+        context.get("next_url") or (request.get_full_path() if request is not None else ""),
+        bool(context.get("focus")),
+        _columns(tweet, _TWEET_COLUMNS, _FLAGS),
+        _columns(tweet.user, _USER_COLUMNS, ("access",)),
+        _columns(original, _TWEET_COLUMNS, ()),
+        _columns(original.user if original is not None else None, _USER_COLUMNS, ("access",)),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def tweet_card(context, tweet: Tweet) -> SafeString:
+    """Render tweets/_tweet.html for `tweet`, from the card cache when it holds this card.
+
+    The same HTML as `{% include "tweets/_tweet.html" %}`, byte for byte but the CSRF
+    tokens (masked afresh in every response either way).
+    """
+    template = context.template.engine.get_template(CARD_TEMPLATE)
+    csrf_token = context.get("csrf_token")
+    if (
+        not render_caches_on()
+        or not csrf_token
+        or str(csrf_token) == "NOTPROVIDED"
+        # A form's error is said once, in the response that answers that form.
+        or context.get("action_error")
+        or context.get("mute_error")
+    ):
+        with context.push(tweet=tweet):
+            return template.render(context)
+    key = _card_key(context, tweet)
+    html = cards.get(key)
+    if html is None:
+        with context.push(tweet=tweet, csrf_token=CSRF_SLOT):
+            html = str(template.render(context))
+        cards.set(key, html)
+    return mark_safe(html.replace(CSRF_SLOT, conditional_escape(str(csrf_token))))

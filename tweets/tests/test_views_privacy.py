@@ -12,6 +12,7 @@ found wherever it hides in the page.
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Privacy, User
@@ -40,6 +41,30 @@ from twitterclone.tests.privacy_table import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def warm_render_caches(monkeypatch, settings):
+    """Fetch every page first as the owner and as a follower, then as the test's viewer.
+
+    The render caches (the tweet cards, twitterclone/render_cache.py) are then warm with what
+    those who may see the most were shown: every assertion below runs against warm caches.
+    """
+    settings.RENDER_CACHES = True
+    fetch = Client.get
+
+    def get(self, path, *args, **kwargs):
+        if not getattr(self, "warming", False):
+            for username in ("owner", FOLLOWER):
+                user = User.objects.filter(username=username).first()
+                if user is not None:
+                    warm = Client()
+                    warm.warming = True
+                    warm.force_login(user)
+                    fetch(warm, path, *args, **kwargs)
+        return fetch(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "get", get)
 
 
 @dataclass

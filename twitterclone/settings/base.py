@@ -348,6 +348,10 @@ STREAM_CORS_ORIGINS = [o for o in os.environ.get("STREAM_CORS_ORIGINS", "").spli
 # Rate limits (twitterclone/limits.py) for the API and the HTML forms alike; the rates are
 # DEFAULT_THROTTLE_RATES below. API_THROTTLING=off turns every one off (load tests).
 API_THROTTLING = os.environ.get("API_THROTTLING", "on") != "off"
+# Per-process caches of rendered fragments (twitterclone/render_cache.py: the HTML tweet
+# cards). RENDER_CACHES=off turns them off (side-by-side benchmarks, debugging a template).
+RENDER_CACHES = os.environ.get("RENDER_CACHES", "on") != "off"
+RENDER_CACHE_CARDS = int(os.environ.get("RENDER_CACHE_CARDS", "5000"))
 # CIDRs of the proxies / load balancers in front of the app, comma-separated. Only a request
 # from one of them has its X-Forwarded-For believed; empty: the peer address is the client.
 TRUSTED_PROXIES = [

@@ -136,6 +136,19 @@ def test_paused_replay_never_hides_a_users_own_write(pair, client):
     assert "written while paused" in bob_client.get(_profile(alice)).content.decode()
 
 
+def test_a_token_made_while_replay_is_paused_works_at_once(pair):
+    # Who the caller is comes from the primary: the bearer token's lookup (a compiled
+    # statement, not the ORM) must not ask a standby that has not replayed the token yet.
+    bob = user_create()
+    pair.wait_replayed()
+    pair.replay_pause()
+    api = bearer_client(user=bob)
+    with Served() as served:
+        response = api.get(reverse("api-timeline-home"))
+    assert response.status_code == 200, response.content
+    assert any("api_tokens" in sql for sql in served.primary)
+
+
 def test_a_stopped_replica_sends_reads_to_the_primary(pair, client, settings):
     author = user_create()
     post(author, "still readable")
