@@ -166,6 +166,10 @@ def bearer_token(db, settings):
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_api_answers_generated_requests_without_5xx_and_as_documented(case, bearer_token):
+    if _null_in_a_form(case):
+        # A multipart form cannot carry null: the transport sends the text "null", a valid
+        # string (alt text "null"), so such a "negative" case asks nothing of the API.
+        return
     if case.query and "cursor" in case.query and not _negative_at(case, ParameterLocation.QUERY):
         case.query = {name: value for name, value in case.query.items() if name != "cursor"}
     # Schemathesis' WSGI transport asks for gzip like requests does, but hands its checks the
@@ -180,3 +184,11 @@ def test_api_answers_generated_requests_without_5xx_and_as_documented(case, bear
 
 def _negative_at(case, location: ParameterLocation) -> bool:
     return case.meta is not None and case.meta.is_negative_at(location)
+
+
+def _null_in_a_form(case) -> bool:
+    return (
+        (case.media_type or "").startswith("multipart/")
+        and isinstance(case.body, dict)
+        and any(value is None for value in case.body.values())
+    )
