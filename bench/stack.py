@@ -1,14 +1,20 @@
 """The local production stack for load runs: PgBouncer on loopback plus the app server.
 
-    .venv/bin/python bench/stack.py --database tc_seed --server gunicorn --for 600
+    python bench/stack.py --database tc_seed --server gunicorn --for 600
 
-starts PgBouncer (Debian's /usr/sbin/pgbouncer, transaction pooling, a generated ini and
-userlist in a temporary folder, run as the `postgres` user because it refuses root) on
+starts PgBouncer (Debian's /usr/sbin/pgbouncer, which `make pgbouncer` installs; transaction
+pooling, a generated ini and userlist in a temporary folder, run as the `postgres` user
+because it refuses root) on
 127.0.0.1:6432 in front of 127.0.0.1:5432, then the app server with production settings
 (DEBUG off, API_THROTTLING=off, throttle cache in Redis when REDIS_URL is set) on
 127.0.0.1:8000 talking to PgBouncer, and optionally one `db_worker` for the fan-out jobs
 (talking to PostgreSQL directly). It stops all of them on exit, Ctrl-C or `--for` seconds.
 bench/load.py and bench/fault_drill.py use the same context managers.
+
+Run it with the project's interpreter, wherever its environment lives (`.venv`, a
+virtualenv elsewhere, a container's system Python): the app server, `manage.py` and the job
+worker run under the same interpreter (sys.executable), and gunicorn and granian are taken
+from the folder of its scripts.
 """
 
 import argparse
@@ -21,13 +27,45 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
 PGBOUNCER = "/usr/sbin/pgbouncer"
+PGBOUNCER_MISSING = (
+    f"{PGBOUNCER} is missing: the load runs put Debian's PgBouncer in front of PostgreSQL. "
+    "Install it with `make pgbouncer` (apt-get install --no-install-recommends pgbouncer)."
+)
+
+
+def interpreter() -> Path:
+    """Return the Python running this script, unresolved: a venv's python is a symlink and
+    must stay one (resolving it would leave the virtual environment)."""
+    return Path(sys.executable or shutil.which("python3") or "python3")
+
+
+def scripts_dir() -> Path:
+    """Return the console-scripts folder (gunicorn, granian) of the running interpreter's
+    environment: <venv>/bin in a virtualenv, the installation's scripts folder otherwise."""
+    return Path(sysconfig.get_path("scripts"))
+
+
+def executable(name: str) -> Path:
+    """Return the console script `name` of the running interpreter's environment; fail
+    clearly when it is not installed there (never another environment's copy)."""
+    for folder in dict.fromkeys((scripts_dir(), interpreter().parent)):
+        candidate = folder / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise FileNotFoundError(
+        f"{name} is not installed in the environment of {interpreter()} (looked in "
+        f"{scripts_dir()}); install requirements.txt into that environment"
+    )
+
+
+PYTHON = interpreter()
 BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"
 
 
@@ -166,6 +204,8 @@ def pgbouncer(
 ):
     """Run PgBouncer on 127.0.0.1:`port` for the duration of the block; yield its work dir."""
     raise_fd_limit()
+    if not os.access(PGBOUNCER, os.X_OK):
+        raise FileNotFoundError(PGBOUNCER_MISSING)
     require_free(port)
     workdir = Path(tempfile.mkdtemp(prefix="tc-pgbouncer-"))
     try:
@@ -223,7 +263,7 @@ def server_command(server: str, *, port: int, workers: int, threads: int) -> lis
     """Return the command line of `server` (gunicorn or granian) with production settings."""
     if server == "gunicorn":
         return [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(executable("gunicorn")),
             "--config",
             str(ROOT / "gunicorn.conf.py"),
             "--bind",
@@ -235,7 +275,9 @@ def server_command(server: str, *, port: int, workers: int, threads: int) -> lis
             "twitterclone.wsgi:application",
         ]
     if server == "granian":
-        # The production command itself; its knobs come from the environment (app_server).
+        # The production command itself; its knobs come from the environment (app_server),
+        # and `granian` is found on PATH, which app_server starts with this environment's.
+        executable("granian")  # fail here, clearly, rather than in serve.sh
         return ["sh", str(ROOT / "deploy" / "serve.sh")]
     raise ValueError(f"unknown server {server!r}")
 
@@ -268,7 +310,7 @@ def app_server(
     collectstatic(env)
     command = server_command(server, port=port, workers=workers, threads=threads)
     env.update(
-        PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        PATH=f"{scripts_dir()}{os.pathsep}{env.get('PATH', '')}",
         WEB_HOST="127.0.0.1",
         WEB_PORT=str(port),
         WEB_WORKERS=str(workers),
