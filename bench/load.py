@@ -376,6 +376,7 @@ def plot(runs: list[dict], path: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     runs = sorted(runs, key=lambda run: run["concurrency"])
     xs = [run["concurrency"] for run in runs]
@@ -384,6 +385,7 @@ def plot(runs: list[dict], path: Path, title: str) -> None:
         left.plot(xs, [run[key] for run in runs], style, label=key.removesuffix("_ms"))
     left.set_xscale("log")
     left.set_xticks(xs, [str(x) for x in xs])
+    left.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     left.set_xlabel("concurrent connections (closed loop)")
     left.set_yscale("log")  # closed loop: latency grows about linearly with concurrency
     left.set_ylabel("latency (ms, log scale)")
