@@ -467,7 +467,10 @@ def _rebuildable(tables: Iterable[str]) -> list[_Rebuild]:
             SELECT t.relname, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
                    quote_ident(n.nspname) || '.' || quote_ident(i.relname),
                    quote_ident(c.conname), pg_get_indexdef(i.oid),
-                   pg_get_constraintdef(c.oid), am.amname, t.relpages
+                   pg_get_constraintdef(c.oid), am.amname,
+                   -- the pages of a partitioned table are those of its partitions
+                   (SELECT sum(p.relpages) FROM pg_partition_tree(t.oid) tree
+                    JOIN pg_class p ON p.oid = tree.relid)
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
             JOIN pg_class t ON t.oid = x.indrelid
