@@ -469,8 +469,8 @@ def _rebuildable(tables: Iterable[str]) -> list[_Rebuild]:
                    quote_ident(c.conname), pg_get_indexdef(i.oid),
                    pg_get_constraintdef(c.oid), am.amname,
                    -- the pages of a partitioned table are those of its partitions
-                   (SELECT sum(p.relpages) FROM pg_partition_tree(t.oid) tree
-                    JOIN pg_class p ON p.oid = tree.relid)
+                   coalesce((SELECT sum(p.relpages) FROM pg_partition_tree(t.oid) tree
+                             JOIN pg_class p ON p.oid = tree.relid), t.relpages)
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
             JOIN pg_class t ON t.oid = x.indrelid
