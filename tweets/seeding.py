@@ -466,7 +466,8 @@ def _rebuildable(tables: Iterable[str]) -> list[_Rebuild]:
             """
             SELECT t.relname, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
                    quote_ident(n.nspname) || '.' || quote_ident(i.relname),
-                   quote_ident(c.conname), pg_get_indexdef(i.oid),
+                   -- A partitioned table's index reads "ON ONLY": recreate it on every partition.
+                   quote_ident(c.conname), replace(pg_get_indexdef(i.oid), ' ON ONLY ', ' ON '),
                    pg_get_constraintdef(c.oid), am.amname,
                    -- the pages of a partitioned table are those of its partitions
                    coalesce((SELECT sum(p.relpages) FROM pg_partition_tree(t.oid) tree
