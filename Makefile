@@ -11,7 +11,8 @@ PORT ?= 8000
 # The address to print: a server on every interface is reached through loopback here.
 URL_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
-.PHONY: run stop test install migrate lint format bench clean-db chromium haproxy lighthouse
+.PHONY: run stop test install migrate lint format bench clean-db chromium haproxy lighthouse \
+	pgbouncer bench-load bench-seed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +78,37 @@ lighthouse: install chromium $(LIGHTHOUSE)
 
 bench: migrate
 	$(BIN)/python bench/services_latency.py
+
+# The load benchmarks (bench/load.py, bench/stack.py) put Debian's PgBouncer in front of
+# PostgreSQL; installed when missing, without recommends, like chromium above.
+pgbouncer:
+	@test -x /usr/sbin/pgbouncer || { echo "installing Debian's pgbouncer for the load benchmarks"; \
+	  $(APT_INSTALL) pgbouncer >/dev/null || \
+	  { apt-get update -q >/dev/null && $(APT_INSTALL) pgbouncer >/dev/null; }; }
+
+# The load benchmark against a seeded database (make bench-seed), with the one-query floor:
+#   make bench-load BENCH_DB=tc_seed CONCURRENCY=50,1000 DURATION=20
+# BENCH_PYTHON picks the project's environment when it is not .venv (any virtualenv, a
+# container's python): bench/stack.py runs the app server and manage.py with that interpreter.
+BENCH_PYTHON ?=
+BENCH_PY := $(or $(BENCH_PYTHON),$(BIN)/python)
+BENCH_DB ?= tc_seed
+CONCURRENCY ?= 50,200,1000
+DURATION ?= 20
+BENCH_STACK ?= granian
+bench-load: pgbouncer $(if $(BENCH_PYTHON),,install)
+	$(BENCH_PY) bench/load.py --stack $(BENCH_STACK) --database $(BENCH_DB) \
+	  --concurrency $(CONCURRENCY) --duration $(DURATION) \
+	  --json build/load_$(BENCH_DB).json --plot build/load_$(BENCH_DB).png
+
+# The 100,000-user / 10 M-tweet data set the load runs use, into BENCH_DB (created and
+# migrated first; --flush empties it if it is seeded already). About 10 GB.
+SEED_ARGS ?= --users 100000 --avg-follows 100 --tweets 10000000 --seed 1
+bench-seed: $(if $(BENCH_PYTHON),,install)
+	createdb -h 127.0.0.1 -U postgres $(BENCH_DB) 2>/dev/null || true
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(BENCH_PY) manage.py migrate -v 0
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(BENCH_PY) manage.py \
+	  seed_social $(SEED_ARGS) --flush
 
 clean-db: stop
 	rm -rf .data

@@ -17,6 +17,12 @@ after `--timeout`, the target must be a loopback URL. With `--stack gunicorn|gra
 starts PgBouncer and the app server itself (bench/stack.py) and stops them at the end;
 otherwise it loads `--url`. Non-2xx answers and transport failures are errors.
 
+The floor: after the mix, each level runs the same number of closed-loop connections against
+`GET /readyz` (one-row read, no session or token: the cheapest request that goes through the
+same server, middleware and pool) for `--floor-duration` seconds, so every report (stdout,
+`--json`, `--plot`) says what the framework itself allows at that concurrency, on the same
+machine in the same minute, and which fraction of it the mix reaches. `--no-floor` skips it.
+
 The generator shares the machine's cores with the server: it runs niced (`--nice`, default
 5) and reports its own CPU use next to each level's numbers.
 """
@@ -39,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stack as stack_module
 
 OPS = ("home", "user", "post", "like", "follow")
+FLOOR_OP = "floor"
+FLOOR_PATH = "/readyz"
 MIX = {"home": 60.0, "user": 30.0, "post": 10.0, "like": 2.0, "follow": 0.5}
 VOCABULARY = (
     "coffee morning build deploy postgres django timeline launch weekend music river city "
@@ -152,6 +160,8 @@ def request_for(op: str, rng: random.Random, world: World, counter: list[int]):
         return "POST", f"/api/v1/tweets/{rng.choice(world.tweet_ids)}/like", None
     if op == "follow":
         return "POST", f"/api/v1/users/{rng.choice(world.usernames)}/follow", None
+    if op == FLOOR_OP:
+        return "GET", FLOOR_PATH, None
     raise ValueError(op)
 
 
@@ -163,7 +173,7 @@ async def one_request(session, method, path, body, token, timeout) -> tuple[int,
             method,
             path,
             json=body,
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token}"} if token else None,
             timeout=aiohttp.ClientTimeout(total=timeout),
         ) as response:
             await response.read()
@@ -185,11 +195,15 @@ async def run_level(
     timeout: float,
     seed: int,
     read_rate: float = 0.0,
+    floor: bool = False,
 ) -> dict:
+    """Run one level: the mix, or with `floor` only GET /readyz (no token, nothing paced)."""
     import aiohttp
 
     mix = dict(MIX)
-    if post_rate:
+    if floor:
+        mix, post_rate, read_rate = {FLOOR_OP: 1.0}, 0.0, 0.0
+    elif post_rate:
         mix.pop("post")
     ops, weights = list(mix), list(mix.values())
     records: list[Record] = []
@@ -203,7 +217,7 @@ async def run_level(
 
     async def virtual_user(index: int) -> None:
         rng = random.Random(seed * 1_000_003 + index)
-        token = world.tokens[index % len(world.tokens)]
+        token = None if floor else world.tokens[index % len(world.tokens)]
         # Spread the first connections over a second instead of one burst of SYNs.
         await asyncio.sleep(rng.random() * min(1.0, warmup))
         while now() < stop_at:
@@ -309,6 +323,8 @@ def summarise(
     all_ms = [r.ms for r in records]
     errors = [r for r in records if not 200 <= r.status < 300]
     kinds: dict[str, int] = {}
+    present = {r.op for r in records}
+    ops = (*OPS, FLOOR_OP) if FLOOR_OP in present else OPS
     for r in errors:
         key = f"{r.op}:{r.status or r.error}"
         kinds[key] = kinds.get(key, 0) + 1
@@ -336,7 +352,7 @@ def summarise(
         "tweets_per_s": round(posted / duration, 1),
         "posts_started_per_s": round(offered_posts / duration, 1),
         "post_rate_target": post_rate or None,
-        "ops": {op: _stats([r for r in records if r.op == op]) for op in OPS},
+        "ops": {op: _stats([r for r in records if r.op == op]) for op in ops},
         "generator_cpu_percent_of_one_core": round(100 * generator_cpu_s / duration, 1),
         "machine_cpu_busy_percent": round(100 * machine_busy, 1),
         # CPU of the processes this run started (app server with its workers, PgBouncer, the
@@ -371,6 +387,7 @@ def plot(runs: list[dict], path: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     runs = sorted(runs, key=lambda run: run["concurrency"])
     xs = [run["concurrency"] for run in runs]
@@ -379,11 +396,39 @@ def plot(runs: list[dict], path: Path, title: str) -> None:
         left.plot(xs, [run[key] for run in runs], style, label=key.removesuffix("_ms"))
     left.set_xscale("log")
     left.set_xticks(xs, [str(x) for x in xs])
+    left.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     left.set_xlabel("concurrent connections (closed loop)")
     left.set_yscale("log")  # closed loop: latency grows about linearly with concurrency
     left.set_ylabel("latency (ms, log scale)")
+    floors = [run.get("floor") for run in runs]
+    if any(floors):
+        left.plot(
+            xs,
+            [floor["p99_ms"] if floor else None for floor in floors],
+            "x:",
+            color="grey",
+            label="floor p99",
+        )
     right = left.twinx()
     right.plot(xs, [run["rps"] for run in runs], "kD-", label="throughput")
+    if any(floors):
+        right.plot(
+            xs,
+            [floor["rps"] if floor else None for floor in floors],
+            "D--",
+            color="grey",
+            label=f"floor ({FLOOR_PATH}) throughput",
+        )
+        for x, run in zip(xs, runs, strict=True):
+            if run.get("floor_fraction") is not None:
+                right.annotate(
+                    f"{100 * run['floor_fraction']:.0f}% of floor",
+                    (x, run["rps"]),
+                    textcoords="offset points",
+                    xytext=(0, 8),
+                    ha="center",
+                    fontsize=7,
+                )
     right.set_ylabel("requests / s")
     right.set_ylim(bottom=0)
     lines = left.get_legend_handles_labels()
@@ -394,6 +439,45 @@ def plot(runs: list[dict], path: Path, title: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
+
+
+def print_floor(run: dict) -> None:
+    floor = run.get("floor")
+    if not floor:
+        return
+    print(
+        f"c={run['concurrency']:>5}  floor {FLOOR_PATH}: rps={floor['rps']}  "
+        f"p50={floor['p50_ms']}  p99={floor['p99_ms']}  errors={floor['errors']}  "
+        f"app CPU/request={floor['app_cpu_ms_per_request']} ms  "
+        f"machine busy={floor['machine_cpu_busy_percent']}%  "
+        f"mix = {100 * run['floor_fraction']:.1f}% of the floor's rps",
+        flush=True,
+    )
+
+
+def floor_summary(run: dict) -> dict:
+    """The floor level's numbers that the report keeps (not its per-second series)."""
+    keep = (
+        "duration_s",
+        "requests",
+        "rps",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "errors",
+        "error_kinds",
+        "generator_cpu_percent_of_one_core",
+        "machine_cpu_busy_percent",
+        "server_cpu_percent_of_one_core",
+        "app_cpu_ms_per_request",
+    )
+    return {key: run[key] for key in keep}
+
+
+def floor_fraction(mix_rps: float, floor_rps: float) -> float | None:
+    """The mix's throughput as a fraction of the floor's (None when the floor served nothing)."""
+    return round(mix_rps / floor_rps, 3) if floor_rps else None
 
 
 def print_run(run: dict) -> None:
@@ -417,7 +501,7 @@ def main() -> None:
     parser.add_argument("--stack", choices=["gunicorn", "granian"], help="start the stack too")
     parser.add_argument("--threads", type=int, default=4, help="with --stack: threads/worker")
     parser.add_argument("--workers", type=int, default=2, help="with --stack: worker processes")
-    parser.add_argument("--no-worker", action="store_true", help="with --stack: no db_worker")
+    parser.add_argument("--no-worker", action="store_true", help="with --stack: no job worker")
     parser.add_argument(
         "--app-servers", type=int, default=1, help="with --stack: N >= 2 app servers behind HAProxy"
     )
@@ -425,6 +509,8 @@ def main() -> None:
     parser.add_argument("--bouncer-port", type=int, default=6432, help="with --stack: PgBouncer")
     parser.add_argument("--database", default="tc_seed")
     parser.add_argument("--pg-port", type=int, default=5432)
+    parser.add_argument("--port", type=int, default=8000, help="with --stack: app server port")
+    parser.add_argument("--bouncer-port", type=int, default=6432, help="with --stack: PgBouncer")
     parser.add_argument("--concurrency", default="50,200,1000")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per level")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per level")
@@ -435,6 +521,14 @@ def main() -> None:
         type=float,
         default=0.0,
         help="fixed other requests/s of the mix without posts (open loop)",
+    )
+    parser.add_argument(
+        "--no-floor", action="store_true", help=f"do not measure the {FLOOR_PATH} floor"
+    )
+    parser.add_argument(
+        "--floor-duration",
+        type=float,
+        help="measured seconds of the floor per level (default: --duration)",
     )
     parser.add_argument("--users", type=int, default=2000, help="distinct users with tokens")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout (s)")
@@ -476,7 +570,9 @@ def main() -> None:
             stack_module.stack(
                 database=args.database,
                 server=args.stack,
+                port=args.port,
                 pg_port=args.pg_port,
+                bouncer_port=args.bouncer_port,
                 workers=args.workers,
                 threads=args.threads,
                 worker=not args.no_worker,
@@ -508,8 +604,26 @@ def main() -> None:
                 )
                 run["load_average_1m_before"] = load_before
                 run["read_rate_target"] = args.read_rate or None
-                runs.append(run)
                 print_run(run)
+                if not args.no_floor:
+                    time.sleep(args.pause)
+                    floor = uvloop.run(
+                        run_level(
+                            url=url,
+                            world=world,
+                            concurrency=concurrency,
+                            duration=args.floor_duration or args.duration,
+                            warmup=args.warmup,
+                            post_rate=0.0,
+                            timeout=args.timeout,
+                            seed=args.seed + index,
+                            floor=True,
+                        )
+                    )
+                    run["floor"] = floor_summary(floor)
+                    run["floor_fraction"] = floor_fraction(run["rps"], floor["rps"])
+                    print_floor(run)
+                runs.append(run)
     finally:
         world_delete(world)
     if args.json:

@@ -1,18 +1,24 @@
 """The local production stack for load runs: PgBouncer on loopback plus the app server.
 
-    .venv/bin/python bench/stack.py --database tc_seed --server gunicorn --for 600
+    python bench/stack.py --database tc_seed --server gunicorn --for 600
 
-starts PgBouncer (Debian's /usr/sbin/pgbouncer, transaction pooling, a generated ini and
-userlist in a temporary folder, run as the `postgres` user because it refuses root) on
+starts PgBouncer (Debian's /usr/sbin/pgbouncer, which `make pgbouncer` installs; transaction
+pooling, a generated ini and userlist in a temporary folder, run as the `postgres` user
+because it refuses root) on
 127.0.0.1:6432 in front of 127.0.0.1:5432, then the app server with production settings
 (DEBUG off, API_THROTTLING=off, throttle cache in Redis when REDIS_URL is set) on
-127.0.0.1:8000 talking to PgBouncer, and optionally one `db_worker` for the fan-out jobs
+127.0.0.1:8000 talking to PgBouncer, and optionally one job worker (`run_jobs`) for the fan-out jobs
 (talking to PostgreSQL directly). It stops all of them on exit, Ctrl-C or `--for` seconds.
 bench/load.py and bench/fault_drill.py use the same context managers.
 
 `--app-servers N` (N >= 2) runs N app servers on the ports after `--port` and Debian's HAProxy
 on `--port` in front of them, with deploy/haproxy/haproxy.cfg (health checks on /readyz,
 X-Forwarded-For, which the servers trust through TRUSTED_PROXIES=127.0.0.1/32).
+
+Run it with the project's interpreter, wherever its environment lives (`.venv`, a
+virtualenv elsewhere, a container's system Python): the app server, `manage.py` and the job
+worker run under the same interpreter (sys.executable), and gunicorn and granian are taken
+from the folder of its scripts.
 """
 
 import argparse
@@ -25,15 +31,48 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
 PGBOUNCER = "/usr/sbin/pgbouncer"
 HAPROXY = "/usr/sbin/haproxy"
 HAPROXY_CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+
+PGBOUNCER_MISSING = (
+    f"{PGBOUNCER} is missing: the load runs put Debian's PgBouncer in front of PostgreSQL. "
+    "Install it with `make pgbouncer` (apt-get install --no-install-recommends pgbouncer)."
+)
+
+
+def interpreter() -> Path:
+    """Return the Python running this script, unresolved: a venv's python is a symlink and
+    must stay one (resolving it would leave the virtual environment)."""
+    return Path(sys.executable or shutil.which("python3") or "python3")
+
+
+def scripts_dir() -> Path:
+    """Return the console-scripts folder (gunicorn, granian) of the running interpreter's
+    environment: <venv>/bin in a virtualenv, the installation's scripts folder otherwise."""
+    return Path(sysconfig.get_path("scripts"))
+
+
+def executable(name: str) -> Path:
+    """Return the console script `name` of the running interpreter's environment; fail
+    clearly when it is not installed there (never another environment's copy)."""
+    for folder in dict.fromkeys((scripts_dir(), interpreter().parent)):
+        candidate = folder / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise FileNotFoundError(
+        f"{name} is not installed in the environment of {interpreter()} (looked in "
+        f"{scripts_dir()}); install requirements.txt into that environment"
+    )
+
+
+PYTHON = interpreter()
 BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"
 
 
@@ -172,6 +211,8 @@ def pgbouncer(
 ):
     """Run PgBouncer on 127.0.0.1:`port` for the duration of the block; yield its work dir."""
     raise_fd_limit()
+    if not os.access(PGBOUNCER, os.X_OK):
+        raise FileNotFoundError(PGBOUNCER_MISSING)
     require_free(port)
     workdir = Path(tempfile.mkdtemp(prefix="tc-pgbouncer-"))
     try:
@@ -229,7 +270,7 @@ def server_command(server: str, *, port: int, workers: int, threads: int) -> lis
     """Return the command line of `server` (gunicorn or granian) with production settings."""
     if server == "gunicorn":
         return [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(executable("gunicorn")),
             "--config",
             str(ROOT / "gunicorn.conf.py"),
             "--bind",
@@ -241,7 +282,9 @@ def server_command(server: str, *, port: int, workers: int, threads: int) -> lis
             "twitterclone.wsgi:application",
         ]
     if server == "granian":
-        # The production command itself; its knobs come from the environment (app_server).
+        # The production command itself; its knobs come from the environment (app_server),
+        # and `granian` is found on PATH, which app_server starts with this environment's.
+        executable("granian")  # fail here, clearly, rather than in serve.sh
         return ["sh", str(ROOT / "deploy" / "serve.sh")]
     raise ValueError(f"unknown server {server!r}")
 
@@ -278,7 +321,7 @@ def app_server(
     collectstatic(env)
     command = server_command(server, port=port, workers=workers, threads=threads)
     env.update(
-        PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        PATH=f"{scripts_dir()}{os.pathsep}{env.get('PATH', '')}",
         WEB_HOST="127.0.0.1",
         WEB_PORT=str(port),
         WEB_WORKERS=str(workers),
@@ -416,12 +459,13 @@ def app_servers(
 
 @contextlib.contextmanager
 def db_worker(*, database_url: str):
-    """Run one `manage.py db_worker` (fan-out jobs) for the block, straight to PostgreSQL."""
+    """Run one job worker (`manage.py run_jobs`: fan-out and the other jobs, with leases) for
+    the block, straight to PostgreSQL."""
     env = app_environment(database_url=database_url, threads=2)
     # One line per job is noise next to the load numbers; it goes to a log file instead.
     log = open(Path(tempfile.gettempdir()) / "tc-db-worker.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(
-        [str(PYTHON), "manage.py", "db_worker"],
+        [str(PYTHON), "manage.py", "run_jobs"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -500,7 +544,7 @@ def main() -> None:
         "--app-servers", type=int, default=1, help="N >= 2: N app servers behind HAProxy"
     )
     parser.add_argument("--pool-size", type=int, default=20, help="PgBouncer default_pool_size")
-    parser.add_argument("--no-worker", action="store_true", help="do not start db_worker")
+    parser.add_argument("--no-worker", action="store_true", help="do not start the job worker")
     parser.add_argument("--for", dest="seconds", type=float, default=3600, help="stop after S s")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

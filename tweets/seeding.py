@@ -5,7 +5,13 @@ fixed `now`) gives the same rows every time; only the password hash differs (its
 
 The world is generated in Python first (indices 0..n-1, no ids yet), with every counter
 computed on the way, then written with COPY in one transaction: the loaded tables' secondary
-indexes are dropped first and recreated from their saved definitions afterwards. Bypassing
+indexes and unique constraints (all but primary keys and what a foreign key needs, read from
+the catalog) are dropped first and recreated from their saved definitions afterwards, which
+checks every row at once. The constraints come back inside the load's transaction (a
+violation undoes the whole load). When the seed is not nested in an outer transaction the
+load then commits and the plain indexes are rebuilt in several sessions at once, longest
+first (PostgreSQL builds a GIN index on one core, so the full-text index would otherwise
+run alone); nested, they too are rebuilt in the load's transaction. Bypassing
 the services is deliberate here (10 M rows through the ORM would take hours); the invariants
 the services keep are kept by construction and checked by `recount --check`,
 `check_graph` and tweets/tests/test_seed_social.py.
@@ -21,11 +27,15 @@ tweets, the tweets the likes); the rest is the COPY loader that writes them.
 
 import hashlib
 import math
+import os
 import sys
+import threading
 import time
 from array import array
 from bisect import bisect
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -51,6 +61,10 @@ FLUSH_TABLES = (*LOADED_TABLES, "blocks")
 # ... and these when they exist: derived from the rows above, without foreign keys to them.
 FLUSH_TABLES_IF_PRESENT = ("home_timeline", "home_timelines", "reports")
 COPY_CHUNK_ROWS = 100_000
+# Index and constraint rebuilds: memory per session (a GIN build fills it before it flushes;
+# a btree sort stays in memory), and sessions at once (default: one per core, at least two).
+REBUILD_MEMORY = "1GB"
+REBUILD_SESSIONS = max(2, os.cpu_count() or 1)
 
 # The shape of the world.
 USER_AGE_DAYS = (90, 365)
@@ -162,6 +176,9 @@ class SeedSummary:
     replica_role: bool = False
     frozen: bool = False
     phases: dict[str, float] = field(default_factory=dict)
+    # Seconds per rebuilt index or constraint, and how many sessions rebuilt them.
+    rebuilds: dict[str, float] = field(default_factory=dict)
+    rebuild_sessions: int = 1
     # Rows the extensions wrote, by table.
     derived: dict[str, int] = field(default_factory=dict)
 
@@ -190,6 +207,7 @@ class Progress:
         self._total = 0
         self._count = 0
         self._start = self._shown = 0.0
+        self._lock = threading.Lock()
 
     @contextmanager
     def phase(self, name: str, total: int = 0) -> Iterator["Progress"]:
@@ -202,7 +220,9 @@ class Progress:
         self._show(final=True)
 
     def advance(self, rows: int) -> None:
-        self._count += rows
+        # Called from the rebuild sessions' threads too.
+        with self._lock:
+            self._count += rows
         if self.tty and time.monotonic() - self._shown >= 0.5:
             self._show(final=False)
 
@@ -245,6 +265,8 @@ def seed_social(
         world.generate_likes(Random(f"{params.seed}:likes"), likes_total, step)
 
     summary = world.summary()
+    # Nested in a caller's transaction, other sessions could not see the rows: rebuild here.
+    separate = not connection.in_atomic_block
     with transaction.atomic():
         summary.replica_role = _session_settings()
         if not summary.replica_role:
@@ -254,10 +276,11 @@ def seed_social(
         summary.frozen = _flush() if flush else _truncate_if_empty()
         world.user_base, world.tweet_base = _max_id("users"), _max_id("tweets")
         tables = (*LOADED_TABLES, *(extension.table for extension in extensions))
-        indexes = _secondary_indexes(tables)
-        with progress.phase("drop indexes", len(indexes)) as step:
-            _drop_indexes(indexes)
-            step.advance(len(indexes))
+        rebuilds = _rebuildable(tables)
+        with progress.phase("drop indexes", len(rebuilds)) as step:
+            for rebuild in rebuilds:
+                _execute(rebuild.drop)
+            step.advance(len(rebuilds))
         connection.ensure_connection()
         raw = connection.connection
         freeze = " WITH (FREEZE)" if summary.frozen else ""
@@ -272,10 +295,6 @@ def seed_social(
             with progress.phase(f"fill {extension.table}") as step:
                 summary.derived[extension.table] = extension.fill()
                 step.advance(summary.derived[extension.table])
-        with progress.phase("create indexes", len(indexes)) as step:
-            for _name, definition in indexes:
-                _execute(definition)
-                step.advance(1)
         _execute(
             "SELECT setval(pg_get_serial_sequence('users', 'id'), %s)", [_max_id("users") or 1]
         )
@@ -284,9 +303,26 @@ def seed_social(
             "SELECT setval(pg_get_serial_sequence('tweets', 'id'), %s, %s)",
             [tweets_max or 1, tweets_max > 0],
         )
+        # Constraints check the rows: a violation must undo the load, so they come back here.
+        constraints = [rebuild for rebuild in rebuilds if rebuild.constraint or not separate]
+        indexes = [rebuild for rebuild in rebuilds if rebuild not in constraints]
+        name = "create indexes" if not separate else "add constraints"
+        with progress.phase(name, len(constraints)) as step:
+            summary.rebuilds = _rebuild_all(constraints, sessions=1, progress=step)
+        if not separate:
+            with progress.phase("analyze", len(tables)) as step:
+                _execute(f"ANALYZE {', '.join(tables)}")
+                step.advance(len(tables))
+    if separate:
+        # The rows are committed: several sessions rebuild at once. A failure here leaves the
+        # rows without some indexes; the error says which, and `--flush` loads them again.
+        summary.rebuild_sessions = min(REBUILD_SESSIONS, max(1, len(indexes)))
+        with progress.phase("create indexes", len(indexes)) as step:
+            summary.rebuilds |= _rebuild_all(
+                indexes, sessions=summary.rebuild_sessions, progress=step
+            )
         with progress.phase("analyze", len(tables)) as step:
-            _execute(f"ANALYZE {', '.join(tables)}")
-            step.advance(len(tables))
+            _analyze_all(tables, sessions=summary.rebuild_sessions, progress=step)
     summary.phases = progress.phases
     return summary
 
@@ -408,31 +444,141 @@ def _truncate_if_empty() -> bool:
     return _try_execute(f"TRUNCATE {', '.join(tables)}")
 
 
-def _secondary_indexes(tables: Iterable[str]) -> list[tuple[str, str]]:
-    """Return (name, definition) of the tables' indexes that back no constraint (not the PK)."""
+@dataclass(frozen=True)
+class _Rebuild:
+    """An index or unique constraint the load drops and recreates (from the catalog)."""
+
+    table: str
+    name: str
+    drop: str
+    create: str
+    constraint: bool
+    # For scheduling the longest first: the table's size, times 10 for GIN (one core, slow).
+    cost: float
+
+
+def _rebuildable(tables: Iterable[str]) -> list[_Rebuild]:
+    """Return the tables' secondary indexes and unique/exclusion constraints: every index but
+    the primary key's and those a foreign key depends on, with the statements that drop and
+    recreate it (an index backing a constraint is rebuilt as that constraint)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            -- A partitioned table's index reads "ON ONLY": recreate it on every partition.
-            SELECT quote_ident(i.schemaname) || '.' || quote_ident(i.indexname),
-                   replace(i.indexdef, ' ON ONLY ', ' ON ')
-            FROM pg_indexes i
-            WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+            SELECT t.relname, quote_ident(n.nspname) || '.' || quote_ident(t.relname),
+                   quote_ident(n.nspname) || '.' || quote_ident(i.relname),
+                   -- A partitioned table's index reads "ON ONLY": recreate it on every partition.
+                   quote_ident(c.conname), replace(pg_get_indexdef(i.oid), ' ON ONLY ', ' ON '),
+                   pg_get_constraintdef(c.oid), am.amname,
+                   -- the pages of a partitioned table are those of its partitions
+                   coalesce((SELECT sum(p.relpages) FROM pg_partition_tree(t.oid) tree
+                             JOIN pg_class p ON p.oid = tree.relid), t.relpages)
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_class t ON t.oid = x.indrelid
+            JOIN pg_namespace n ON n.oid = t.relnamespace
+            JOIN pg_am am ON am.oid = i.relam
+            LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.conrelid = t.oid
+                                     AND c.contype IN ('p', 'u', 'x')
+            WHERE n.nspname = current_schema() AND t.relname = ANY(%s)
+              AND coalesce(c.contype, '') <> 'p'
               AND NOT EXISTS (
-                  SELECT 1 FROM pg_constraint c
-                  WHERE c.conindid = (quote_ident(i.schemaname) || '.'
-                                      || quote_ident(i.indexname))::regclass
+                  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.oid
               )
-            ORDER BY i.tablename, i.indexname
+            ORDER BY t.relname, i.relname
             """,
             [list(tables)],
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    rebuilds = []
+    for table, qualified_table, index, constraint, indexdef, condef, method, pages in rows:
+        cost = max(1, pages) * (10 if method == "gin" else 1)
+        if constraint:
+            drop = f"ALTER TABLE {qualified_table} DROP CONSTRAINT {constraint}"
+            create = f"ALTER TABLE {qualified_table} ADD CONSTRAINT {constraint} {condef}"
+        else:
+            drop, create = f"DROP INDEX {index}", indexdef
+        rebuilds.append(_Rebuild(table, constraint or index, drop, create, bool(constraint), cost))
+    return rebuilds
 
 
-def _drop_indexes(indexes: list[tuple[str, str]]) -> None:
-    for name, _definition in indexes:
-        _execute(f"DROP INDEX {name}")
+def _rebuild_settings() -> None:
+    """SET LOCAL what a rebuild wants: the pooled connection keeps its defaults after."""
+    workers = max(1, (os.cpu_count() or 1) // 2)
+    _try_execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'")
+    _try_execute(f"SET LOCAL max_parallel_maintenance_workers = {workers}")
+
+
+def _in_sessions(
+    jobs: list[tuple[str, Callable[[], None]]], *, sessions: int, progress: Progress
+) -> dict[str, float]:
+    """Run (name, job) pairs in order, `sessions` at a time, each in a transaction of its own
+    (or the caller's when sessions is 1); return seconds per name. Stop at the first failure."""
+    seconds: dict[str, float] = {}
+    if sessions <= 1:
+        for name, job in jobs:
+            started = time.monotonic()
+            with transaction.atomic():
+                job()
+            seconds[name] = time.monotonic() - started
+            progress.advance(1)
+        return seconds
+    queue, lock, failed = deque(jobs), threading.Lock(), []
+
+    def session() -> None:
+        try:
+            while True:
+                with lock:
+                    if failed or not queue:
+                        return
+                    name, job = queue.popleft()
+                started = time.monotonic()
+                try:
+                    with transaction.atomic():
+                        job()
+                except Exception as error:
+                    with lock:
+                        failed.append((name, error))
+                    return
+                seconds[name] = time.monotonic() - started
+                progress.advance(1)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(sessions, thread_name_prefix="seed-rebuild") as pool:
+        for future in [pool.submit(session) for _ in range(sessions)]:
+            future.result()
+    if failed:
+        name, error = failed[0]
+        left = [name for name, _job in jobs if name not in seconds]
+        raise CommandError(
+            f"The rows are loaded, but rebuilding {name} failed ({error}); still missing: "
+            f"{', '.join(left)}. Run the seed again with --flush."
+        ) from error
+    return seconds
+
+
+def _rebuild_all(rebuilds: list[_Rebuild], *, sessions: int, progress: Progress) -> dict:
+    """Recreate every dropped index and constraint, the costliest first."""
+
+    def job(rebuild: _Rebuild) -> Callable[[], None]:
+        def run() -> None:
+            _rebuild_settings()
+            _execute(rebuild.create)
+
+        return run
+
+    ordered = sorted(rebuilds, key=lambda rebuild: -rebuild.cost)
+    return _in_sessions(
+        [(rebuild.name, job(rebuild)) for rebuild in ordered], sessions=sessions, progress=progress
+    )
+
+
+def _analyze_all(tables: Sequence[str], *, sessions: int, progress: Progress) -> None:
+    _in_sessions(
+        [(table, lambda table=table: _execute(f"ANALYZE {table}")) for table in tables],
+        sessions=sessions,
+        progress=progress,
+    )
 
 
 def _chunks(lines: Iterable[str]) -> Iterator[tuple[str, int]]:

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test import override_settings
 
@@ -336,6 +336,62 @@ def test_an_extension_runs_after_the_load_with_its_indexes_dropped_and_a_failure
     assert not User.objects.exists()
     assert secondary_indexes() == before
     assert scalar("SELECT to_regclass('idx_blocks_blocker_created')") is not None
+
+
+def test_unique_constraints_are_dropped_for_the_load_and_a_violation_undoes_all():
+    seen = {}
+
+    def fill() -> int:
+        # What the seed's own fill could get wrong: the same cause twice.
+        seen["constraint"] = scalar("SELECT to_regclass('uniq_notifications_cause')")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO notifications (recipient_id, actor_id, type, tweet_id, group_key, "
+                "created_at) SELECT (SELECT min(id) FROM users), (SELECT max(id) FROM users), "
+                "'follow', NULL, 'follow:x', now() FROM generate_series(1, 2)"
+            )
+            return cursor.rowcount
+
+    params = SeedParams(users=50, avg_follows=5, tweets=200, seed=7, now=NOW)
+    with pytest.raises(IntegrityError, match="uniq_notifications_cause"):
+        seed_social(
+            params=params,
+            stderr=OutputWrapper(StringIO()),
+            extensions=[SeedExtension("notifications", fill)],
+        )
+
+    assert seen == {"constraint": None}
+    assert not User.objects.exists()
+    assert scalar("SELECT count(*) FROM notifications") == 0
+    assert scalar("SELECT to_regclass('uniq_notifications_cause')") is not None
+
+
+def test_indexes_are_rebuilt_in_several_sessions_after_the_load_commits():
+    before = secondary_indexes()
+    params = SeedParams(users=50, avg_follows=5, tweets=200, seed=7, now=NOW)
+
+    summary = seed_social(params=params, stderr=OutputWrapper(StringIO()))
+
+    assert summary.rebuild_sessions >= 2
+    assert "public.idx_tweets_content_fts" in summary.rebuilds
+    assert secondary_indexes() == before
+    assert scalar("SHOW maintenance_work_mem") != "1GB"  # SET LOCAL: gone with each rebuild
+
+
+def test_nested_in_a_transaction_everything_happens_in_it():
+    before = secondary_indexes()
+    params = SeedParams(users=50, avg_follows=5, tweets=200, seed=7, now=NOW)
+
+    with transaction.atomic():
+        summary = seed_social(params=params, stderr=OutputWrapper(StringIO()))
+        assert summary.rebuild_sessions == 1
+        assert "public.idx_tweets_content_fts" in summary.rebuilds
+        assert secondary_indexes() == before
+        assert User.objects.count() == 50
+        transaction.set_rollback(True)
+
+    assert not User.objects.exists()
+    assert secondary_indexes() == before
 
 
 # Ids and sequences

@@ -104,6 +104,11 @@ class Command(BaseCommand):
             "elapsed per phase:",
             *(f"  {name:<22} {seconds:8.1f}s" for name, seconds in summary.phases.items()),
             f"  {'total':<22} {elapsed:8.1f}s",
+            f"slowest rebuilds ({summary.rebuild_sessions} session(s) at once):",
+            *(
+                f"  {name:<40} {seconds:8.1f}s"
+                for name, seconds in sorted(summary.rebuilds.items(), key=lambda kv: -kv[1])[:6]
+            ),
         ]
         self.stdout.write("\n".join(lines))
         self.stdout.write(self.style.SUCCESS("Seeded."))
