@@ -5,8 +5,8 @@
 The machine's own PostgreSQL is never touched. The drill makes a throwaway cluster with the
 Debian binaries (initdb and pg_ctl from /usr/lib/postgresql/15/bin, run as `postgres`) in a
 temporary folder on port 5441, seeds it (`seed_social --users 5000 --tweets 200000`),
-starts PgBouncer (6441) and the app server (8041) with production settings plus one
-the job worker (run_jobs) against it (bench/stack.py), and runs bench/load.py's mix with `--concurrency`
+starts PgBouncer (6441) and the app server (8041) with production settings plus the job
+worker (run_jobs) against it (bench/stack.py), and runs bench/load.py's mix with `--concurrency`
 virtual users for `--duration` seconds. At `--stop-at` seconds it stops PostgreSQL
 (`pg_ctl stop -m fast`), waits `--down` seconds and starts it again; the app server and
 PgBouncer are left alone. It prints, second by second, the answers by status and their

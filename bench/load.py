@@ -509,8 +509,6 @@ def main() -> None:
     parser.add_argument("--bouncer-port", type=int, default=6432, help="with --stack: PgBouncer")
     parser.add_argument("--database", default="tc_seed")
     parser.add_argument("--pg-port", type=int, default=5432)
-    parser.add_argument("--port", type=int, default=8000, help="with --stack: app server port")
-    parser.add_argument("--bouncer-port", type=int, default=6432, help="with --stack: PgBouncer")
     parser.add_argument("--concurrency", default="50,200,1000")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per level")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per level")
@@ -577,8 +575,6 @@ def main() -> None:
                 threads=args.threads,
                 worker=not args.no_worker,
                 app_servers_count=args.app_servers,
-                port=args.port,
-                bouncer_port=args.bouncer_port,
             )
             if args.stack
             else _nullcontext(args.url)
