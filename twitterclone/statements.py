@@ -176,8 +176,12 @@ def statement(key: tuple, viewer, build: Callable) -> Statement:
     # taken for the statement (a page whose first compile is the view's first user read).
     has_id = viewer.pk is not None
     stand_in = _StandIn(viewer)
+    reads = read_connection()
+    # Connect first: a new connection's own set-up queries (django.contrib.postgres looks up
+    # the hstore type) would otherwise be the first statement the capture takes.
+    reads.ensure_connection()
     try:
-        with read_connection().execute_wrapper(_capture):
+        with reads.execute_wrapper(_capture):
             build(stand_in)
     except _Captured as captured:
         compiled = Statement(stand_in.inputs(), captured.sql, captured.params)

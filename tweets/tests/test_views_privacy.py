@@ -52,15 +52,23 @@ def warm_render_caches(monkeypatch, settings):
     """
     settings.RENDER_CACHES = True
     fetch = Client.get
+    warmers: dict[str, Client] = {}  # one signed-in client per warming user, for the test
+
+    def warmer(username: str) -> Client | None:
+        if username not in warmers:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                return None
+            warmers[username] = Client()
+            warmers[username].warming = True
+            warmers[username].force_login(user)
+        return warmers[username]
 
     def get(self, path, *args, **kwargs):
         if not getattr(self, "warming", False):
             for username in ("owner", FOLLOWER):
-                user = User.objects.filter(username=username).first()
-                if user is not None:
-                    warm = Client()
-                    warm.warming = True
-                    warm.force_login(user)
+                warm = warmer(username)
+                if warm is not None:
                     fetch(warm, path, *args, **kwargs)
         return fetch(self, path, *args, **kwargs)
 

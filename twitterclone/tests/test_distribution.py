@@ -36,6 +36,7 @@ DISTRIBUTED = {
     "home_timeline": "owner_id",
     "notifications": "recipient_id",
     "notification_settings": "user_id",
+    "mastodon_markers": "user_id",  # a Mastodon client's read positions, by (user, timeline)
     "users_groups": "user_id",
     "users_user_permissions": "user_id",
     # Looked up by the hash of the presented token on every API request: one shard.
@@ -58,6 +59,7 @@ LOCAL = {
     "django_session": "sessions (production keeps them in the cache)",
     "django_admin_log": "staff actions in the admin",
     "django_tasks_database_dbtaskresult": "the job queue: one place to claim jobs from",
+    "job_leases": "the queue's leases, one per job row, beside it",
     "stream_events": "the live-update log: its id is the SSE id, one sequence in commit order",
     "reports": "moderation queue, staff only",
     "moderation_audit_log": "moderation log, staff only",
@@ -67,6 +69,7 @@ LOCAL = {
     "oauth2_provider_grant": "OAuth authorization codes (same schema)",
     "oauth2_provider_idtoken": "OAuth ID tokens (same schema)",
     "oauth2_provider_devicegrant": "OAuth device grants (same schema)",
+    "mastodon_application_scopes": "the scopes each OAuth client registered, beside it",
 }
 
 # Constraints and unique indexes of distributed tables that lack the distribution column
