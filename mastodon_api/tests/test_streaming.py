@@ -34,6 +34,7 @@ from twitterclone.tests.privacy_table import (
     may_see_tweets,
 )
 from twitterclone.tests.test_api_privacy import _world
+from twitterclone.tests.threads import without_event_loop
 
 from .helpers import token_for
 
@@ -109,7 +110,8 @@ def test_health_answers_ok_on_both_servers(stream_server):
     connection.request("GET", "/api/v1/streaming/health")
     response = connection.getresponse()
     assert response.status == 200 and response.read() == b"OK"
-    assert Client().get("/api/v1/streaming/health").content == b"OK"
+    health = without_event_loop(lambda: Client().get("/api/v1/streaming/health"))
+    assert health.content == b"OK"
 
 
 def test_a_follower_gets_the_new_status_as_an_update(stream_server):
@@ -195,7 +197,7 @@ def test_the_token_and_its_scopes_decide(stream_server):
 def test_under_wsgi_the_stream_points_at_the_asgi_server():
     alice = user_create()
     api = Client(headers={"authorization": f"Bearer {token_for(alice)}"})
-    response = api.get("/api/v1/streaming/user")
+    response = without_event_loop(lambda: api.get("/api/v1/streaming/user"))
     assert response.status_code == 503 and "error" in response.json()
 
 

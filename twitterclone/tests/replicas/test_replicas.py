@@ -22,6 +22,7 @@ from tweets.tests.factories import post
 from twitterclone import replicas
 from twitterclone.middleware import breaker_close, breaker_is_open
 from twitterclone.tests.api_helpers import bearer_client
+from twitterclone.tests.threads import without_event_loop
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica_0"])
 
@@ -258,10 +259,17 @@ def test_the_event_stream_reads_only_the_primary(pair, client):
     tweet = post(author, "streamed")
     pair.wait_replayed()
     client.force_login(viewer)
-    with Served() as served:
-        # Checks which subscribed tweets the viewer may see: a tweet read, never on a replica
-        # (the events it serves come from the primary's LISTEN).
-        response = client.get(reverse("api-me-stream"), {"tweets": str(tweet.pk)})
+
+    def stream():
+        # In its own thread (twitterclone.tests.threads), so Served sees that thread's
+        # connections: the request's.
+        with Served() as served:
+            # Checks which subscribed tweets the viewer may see: a tweet read, never on a
+            # replica (the events it serves come from the primary's LISTEN).
+            response = client.get(reverse("api-me-stream"), {"tweets": str(tweet.pk)})
+        return response, served.replica, served.primary
+
+    response, on_replica, on_primary = without_event_loop(stream)
     assert response.status_code == 200
-    assert served.replica == 0
-    assert any("tweets" in sql for sql in served.primary)
+    assert on_replica == 0
+    assert any("tweets" in sql for sql in on_primary)
