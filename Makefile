@@ -59,7 +59,7 @@ haproxy:
 	  $(APT_INSTALL) haproxy >/dev/null || \
 	  { apt-get update -q >/dev/null && $(APT_INSTALL) haproxy >/dev/null; }; }
 
-test: lint chromium haproxy
+test: lint chromium haproxy pgbouncer
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -80,7 +80,8 @@ bench: migrate
 	$(BIN)/python bench/services_latency.py
 
 # The load benchmarks (bench/load.py, bench/stack.py) put Debian's PgBouncer in front of
-# PostgreSQL; installed when missing, without recommends, like chromium above.
+# PostgreSQL, and a test runs the stack's session-mode pool through it
+# (twitterclone/tests/test_bench_tools.py); installed when missing, without recommends.
 pgbouncer:
 	@test -x /usr/sbin/pgbouncer || { echo "installing Debian's pgbouncer for the load benchmarks"; \
 	  $(APT_INSTALL) pgbouncer >/dev/null || \

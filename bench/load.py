@@ -507,6 +507,12 @@ def main() -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="with --stack: where it listens")
     parser.add_argument("--bouncer-port", type=int, default=6432, help="with --stack: PgBouncer")
+    parser.add_argument(
+        "--pool-mode",
+        choices=stack_module.POOL_MODES,
+        default="session",
+        help="with --stack: PgBouncer's pool mode (session: prepared statements on)",
+    )
     parser.add_argument("--database", default="tc_seed")
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--concurrency", default="50,200,1000")
@@ -559,6 +565,7 @@ def main() -> None:
         "database": args.database,
         "server": args.stack or args.url,
         "app_servers": args.app_servers,
+        "pool_mode": args.pool_mode if args.stack else None,
         "command": " ".join(sys.argv),
     }
     try:
@@ -575,6 +582,7 @@ def main() -> None:
                 threads=args.threads,
                 worker=not args.no_worker,
                 app_servers_count=args.app_servers,
+                pool_mode=args.pool_mode,
             )
             if args.stack
             else _nullcontext(args.url)

@@ -2,14 +2,19 @@
 
     python bench/stack.py --database tc_seed --server gunicorn --for 600
 
-starts PgBouncer (Debian's /usr/sbin/pgbouncer, which `make pgbouncer` installs; transaction
-pooling, a generated ini and userlist in a temporary folder, run as the `postgres` user
-because it refuses root) on
+starts PgBouncer (Debian's /usr/sbin/pgbouncer, which `make pgbouncer` installs; a generated
+ini and userlist in a temporary folder, run as the `postgres` user because it refuses root) on
 127.0.0.1:6432 in front of 127.0.0.1:5432, then the app server with production settings
 (DEBUG off, API_THROTTLING=off, throttle cache in Redis when REDIS_URL is set) on
 127.0.0.1:8000 talking to PgBouncer, and optionally one job worker (`run_jobs`) for the fan-out jobs
 (talking to PostgreSQL directly). It stops all of them on exit, Ctrl-C or `--for` seconds.
 bench/load.py and bench/fault_drill.py use the same context managers.
+
+`--pool-mode session` (the default, as deploy/pgbouncer/pgbouncer.ini) pins each of the app's
+pooled connections to a server connection, so the app runs with prepared statements on
+(DB_PREPARED_STATEMENTS=on: each connection plans the rule's statements once; PgBouncer 1.18
+cannot carry them in transaction mode). `--pool-mode transaction` runs the app with them off,
+as the stack was before (docs/scaling.md "PgBouncer and prepared statements").
 
 `--app-servers N` (N >= 2) runs N app servers on the ports after `--port` and Debian's HAProxy
 on `--port` in front of them, with deploy/haproxy/haproxy.cfg (health checks on /readyz,
@@ -40,6 +45,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PGBOUNCER = "/usr/sbin/pgbouncer"
 HAPROXY = "/usr/sbin/haproxy"
 HAPROXY_CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+
+# Session pooling pins a client connection to a server connection, so psycopg's prepared
+# statements survive between transactions; transaction pooling (PgBouncer 1.18) cannot carry them.
+POOL_MODES = ("session", "transaction")
+PREPARED_BY_POOL_MODE = {"session": "on", "transaction": "off"}
+
+
+
+def pool_mode_env(pool_mode: str, extra_env: dict | None = None) -> dict:
+    """Return `extra_env` for the app behind PgBouncer in `pool_mode`: prepared statements on
+    in session mode, off in transaction mode, unless the environment or `extra_env` says."""
+    prepared = os.environ.get("DB_PREPARED_STATEMENTS", PREPARED_BY_POOL_MODE[pool_mode])
+    return {"DB_PREPARED_STATEMENTS": prepared, **(extra_env or {})}
+
 
 PGBOUNCER_MISSING = (
     f"{PGBOUNCER} is missing: the load runs put Debian's PgBouncer in front of PostgreSQL. "
@@ -168,8 +187,9 @@ def pgbouncer_ini(
     pool_size: int,
     max_client_conn: int,
     query_wait_timeout: int,
+    pool_mode: str = "transaction",
 ) -> str:
-    """Return the ini of a loopback PgBouncer in transaction mode in front of 127.0.0.1."""
+    """Return the ini of a loopback PgBouncer in `pool_mode` in front of 127.0.0.1."""
     return f"""[databases]
 * = host=127.0.0.1 port={server_port} user=postgres
 
@@ -180,7 +200,7 @@ unix_socket_dir = {workdir}
 auth_type = trust
 auth_file = {workdir}/userlist.txt
 admin_users = postgres
-pool_mode = transaction
+pool_mode = {pool_mode}
 max_client_conn = {max_client_conn}
 default_pool_size = {pool_size}
 min_pool_size = 0
@@ -208,6 +228,7 @@ def pgbouncer(
     pool_size: int = 20,
     max_client_conn: int = 2000,
     query_wait_timeout: int = 2,
+    pool_mode: str = "transaction",
 ):
     """Run PgBouncer on 127.0.0.1:`port` for the duration of the block; yield its work dir."""
     raise_fd_limit()
@@ -226,6 +247,7 @@ def pgbouncer(
                 pool_size=pool_size,
                 max_client_conn=max_client_conn,
                 query_wait_timeout=query_wait_timeout,
+                pool_mode=pool_mode,
             )
         )
         if os.geteuid() == 0:
@@ -494,15 +516,23 @@ def stack(
     worker: bool = True,
     extra_env: dict | None = None,
     app_servers_count: int = 1,
+    pool_mode: str = "session",
 ):
     """PgBouncer, the app server through it and (optionally) the job worker; stop all after.
 
-    With `app_servers_count` >= 2, that many app servers behind HAProxy on `port`.
+    With `app_servers_count` >= 2, that many app servers behind HAProxy on `port`. In session
+    mode the app runs with prepared statements on, in transaction mode off (PgBouncer 1.18
+    cannot carry them there); DB_PREPARED_STATEMENTS in `extra_env` or the environment wins.
     """
     direct = f"postgres://postgres@127.0.0.1:{pg_port}/{database}"
     bounced = f"postgres://postgres@127.0.0.1:{bouncer_port}/{database}"
+    extra_env = pool_mode_env(pool_mode, extra_env)
     with contextlib.ExitStack() as stack_:
-        stack_.enter_context(pgbouncer(port=bouncer_port, server_port=pg_port, pool_size=pool_size))
+        stack_.enter_context(
+            pgbouncer(
+                port=bouncer_port, server_port=pg_port, pool_size=pool_size, pool_mode=pool_mode
+            )
+        )
         if app_servers_count > 1:
             stack_.enter_context(
                 app_servers(
@@ -544,6 +574,7 @@ def main() -> None:
         "--app-servers", type=int, default=1, help="N >= 2: N app servers behind HAProxy"
     )
     parser.add_argument("--pool-size", type=int, default=20, help="PgBouncer default_pool_size")
+    parser.add_argument("--pool-mode", choices=POOL_MODES, default="session", help="PgBouncer's")
     parser.add_argument("--no-worker", action="store_true", help="do not start the job worker")
     parser.add_argument("--for", dest="seconds", type=float, default=3600, help="stop after S s")
     args = parser.parse_args()
@@ -559,6 +590,7 @@ def main() -> None:
         pool_size=args.pool_size,
         worker=not args.no_worker,
         app_servers_count=args.app_servers,
+        pool_mode=args.pool_mode,
     ) as url:
         front = f"HAProxy over {args.app_servers} x " if args.app_servers > 1 else ""
         print(

@@ -99,6 +99,40 @@ def test_a_missing_pgbouncer_says_how_to_install_it(monkeypatch, tmp_path):
         pass
 
 
+def test_the_stack_pools_in_session_mode_with_prepared_statements_as_deployed(monkeypatch):
+    monkeypatch.delenv("DB_PREPARED_STATEMENTS", raising=False)
+    deployed = (ROOT / "deploy" / "pgbouncer" / "pgbouncer.ini").read_text()
+
+    assert "pool_mode = session" in deployed
+    assert stack.pool_mode_env("session") == {"DB_PREPARED_STATEMENTS": "on"}
+    # Transaction pooling (PgBouncer 1.18) cannot carry them: the app runs without.
+    assert stack.pool_mode_env("transaction") == {"DB_PREPARED_STATEMENTS": "off"}
+    assert stack.pool_mode_env("session", {"DB_PREPARED_STATEMENTS": "off"}) == {
+        "DB_PREPARED_STATEMENTS": "off"
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_survive_between_transactions_through_session_pooling():
+    """A real PgBouncer in the stack's session mode: a statement psycopg prepared in one
+    transaction is still there, on the same server connection, in the next ones."""
+    import psycopg
+
+    database = connection.settings_dict["NAME"]
+    with stack.pgbouncer(port=8652, pool_size=2, pool_mode="session"):
+        url = f"postgresql://postgres@127.0.0.1:8652/{database}"
+        with psycopg.connect(url, prepare_threshold=0) as conn:
+            for _ in range(3):
+                with conn.transaction():
+                    assert conn.execute("SELECT count(*) FROM users WHERE id > %s", [0]).fetchone()
+            prepared = conn.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%FROM users WHERE id > $1%"],
+            ).fetchone()[0]
+
+    assert prepared == 1
+
+
 def test_make_installs_pgbouncer_only_when_missing():
     dry_run = subprocess.run(
         ["make", "-n", "pgbouncer", "bench-load", "BENCH_PYTHON=/opt/env/bin/python"],
