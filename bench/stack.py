@@ -52,7 +52,6 @@ POOL_MODES = ("session", "transaction")
 PREPARED_BY_POOL_MODE = {"session": "on", "transaction": "off"}
 
 
-
 def pool_mode_env(pool_mode: str, extra_env: dict | None = None) -> dict:
     """Return `extra_env` for the app behind PgBouncer in `pool_mode`: prepared statements on
     in session mode, off in transaction mode, unless the environment or `extra_env` says."""
