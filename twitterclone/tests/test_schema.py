@@ -14,7 +14,9 @@ def _indexes(table: str) -> dict[str, str]:
 
 def test_tweets_has_the_seed_indexes():
     indexes = _indexes("tweets")
-    assert "USING btree (user_id, created_at DESC)" in indexes["idx_tweets_user_created"]
+    assert indexes["idx_tweets_user_created"].endswith(
+        "USING btree (user_id, created_at DESC, id DESC) INCLUDE (reply_to_tweet_id)"
+    )
     assert "USING gin (hashtags)" in indexes["idx_tweets_hashtags"]
     assert "USING gin (mentions)" in indexes["idx_tweets_mentions"]
     assert indexes["idx_tweets_reply_to"].endswith(
