@@ -8,6 +8,10 @@ the CPU per request and of the wall p50 and p99, old and new, and new as a perce
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tc_seed \\
         .venv/bin/python bench/cost_compare.py --old /tmp/main-checkout --new . \\
         --rounds 4 --runs 200 [--json PATH]
+
+`--old-env` / `--new-env NAME=VALUE` set a side's environment as it is deployed, e.g. the new
+stack's prepared statements (`--new-env DB_PREPARED_STATEMENTS=on`: PgBouncer in session mode)
+against the old one's transaction pooling (off, the production default).
 """
 
 import argparse
@@ -51,14 +55,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--old-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="environment of the old side's runs, as it is deployed (repeatable)",
+    )
+    parser.add_argument(
+        "--new-env", action="append", default=[], metavar="NAME=VALUE", help="the new side's"
+    )
     args = parser.parse_args()
+    envs = {
+        "old": dict(item.split("=", 1) for item in args.old_env),
+        "new": dict(item.split("=", 1) for item in args.new_env),
+    }
 
     sides = {"old": args.old.resolve(), "new": args.new.resolve()}
     rounds: dict[str, list[dict]] = {"old": [], "new": []}
     for round_ in range(args.rounds):
         order = list(sides.items())
         for name, root in order[::-1] if round_ % 2 else order:
-            result = run_once(root, args.runs, {})
+            result = run_once(root, args.runs, envs[name])
             rounds[name].append(result)
             cpu = {call: r["cpu_mean_ms"] for call, r in result.items()}
             print(f"round {round_ + 1} {name}: cpu ms {cpu}", flush=True)

@@ -109,6 +109,34 @@ def world_create(*, users: int, seed: int) -> World:
     )
 
 
+def queue_drain(*, timeout: float, worker: bool) -> tuple[int, float]:
+    """Wait until no job is due (the worker ran what earlier levels or runs queued), at most
+    `timeout` seconds; return the due jobs found first and the seconds waited.
+
+    A backlog left by the previous level would otherwise be worked off during the next one,
+    on the same cores, and be counted against it. Counted straight in the job table, so it
+    works for any checkout's worker (`run_jobs` or `db_worker`); without a worker it only
+    reports.
+    """
+    from django.db import connection
+
+    def due() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'READY'"
+                " AND (run_after <= now() OR run_after >= '9999-01-01')"
+            )
+            return cursor.fetchone()[0]
+
+    started = time.monotonic()
+    first = left = due()
+    while worker and left and time.monotonic() - started < timeout:
+        time.sleep(1.0)
+        left = due()
+    connection.close()
+    return first, time.monotonic() - started
+
+
 def world_delete(world: World) -> None:
     """Revoke the tokens this run issued."""
     from django.db import connection
@@ -538,6 +566,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout (s)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--nice", type=int, default=5, help="lower the generator's priority")
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=180.0,
+        metavar="S",
+        help="with --stack: before each level wait up to S s for the job queue to empty (0: not)",
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path, help="PNG of percentiles and rps vs concurrency")
     args = parser.parse_args()
@@ -592,6 +627,9 @@ def main() -> None:
             for index, concurrency in enumerate(levels):
                 if index:
                     time.sleep(args.pause)
+                if args.stack and args.drain:
+                    found, waited = queue_drain(timeout=args.drain, worker=not args.no_worker)
+                    print(f"queue: {found} due jobs, drained in {waited:.0f} s", flush=True)
                 load_before = os.getloadavg()[0]
                 run = uvloop.run(
                     run_level(
