@@ -105,9 +105,12 @@ class Tweet(models.Model):
                 condition=Q(reply_to__isnull=False),
                 name="idx_tweets_reply_to",
             ),
-            # Serves deleting a tweet's retweets and quotes; most tweets are neither.
+            # Serves deleting a tweet's retweets and quotes (most tweets are neither), and "did
+            # the viewer retweet it" in one probe when the statement is prepared: a generic plan
+            # cannot use uniq_tweets_plain_retweet, whose condition compares content with the
+            # bound '', and without user_id here it walked every retweet of the tweet.
             models.Index(
-                fields=["original_tweet"],
+                fields=["original_tweet", "user"],
                 condition=Q(original_tweet__isnull=False),
                 name="idx_tweets_original",
             ),

@@ -226,3 +226,48 @@ def test_the_first_compile_with_a_lazy_request_user_compiles_the_page(client):
     tweet = post(alice, "first")
     client.force_login(alice)
     assert client.get(tweet.get_absolute_url()).status_code == 200
+
+
+def test_the_prepared_page_statement_probes_one_retweet_per_row_in_its_generic_plan(world):
+    """With prepared statements PostgreSQL may run the page statement with a generic plan, in
+    which content = '' is a bound parameter: uniq_tweets_plain_retweet's condition cannot be
+    proved, and "did the viewer retweet it" must still be one index probe by (original, user),
+    not a walk over every retweet of the tweet (tweets/migrations/0014)."""
+    import re
+
+    from django.db import connection
+    from psycopg import sql
+
+    ben = world["ben"]
+    cards.tweets_by_ids(viewer=ben, ids=world["ids"], unmuted=True)
+    (compiled,) = _compiled(unmuted=True)
+    params = list(compiled.params)
+    values = {statements._STAND_IN_VIEWER: ben.pk, statements.SENTINELS[0]: world["ids"]}
+    for index in compiled._slots:
+        params[index] = statements._replaced(params[index], values)
+    numbered = iter(range(1, len(params) + 1))
+    text = re.sub(r"%%|%s", lambda m: "%" if m[0] == "%%" else f"${next(numbered)}", compiled.sql)
+    raw = connection.connection
+    arguments = sql.SQL(", ").join(sql.Literal(param) for param in params).as_string(raw)
+    with connection.cursor() as cursor:
+        # A tiny test table would be read whole: ask for the plan the indexes give.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE generic_page AS {text}")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE generic_page({arguments})")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE generic_page")
+
+    # The subplan of the viewer's retweet: on tweets, matching the shown tweet as original.
+    scans = re.findall(
+        r"Index (?:Only )?Scan using \w+ on tweets \w+.*\n"
+        r"(\s+Index Cond: .*\n(?:\s+Filter: .*\n)?)",
+        plan,
+    )
+    retweet = [scan for scan in scans if "original_tweet_id = CASE" in scan]
+    assert len(retweet) == 1, plan
+    (index_cond,) = re.findall(r"Index Cond: (.*)", retweet[0])
+    assert re.search(r"user_id = \$\d+", index_cond), plan

@@ -19,6 +19,9 @@ def test_tweets_has_the_seed_indexes():
     )
     assert "USING gin (hashtags)" in indexes["idx_tweets_hashtags"]
     assert "USING gin (mentions)" in indexes["idx_tweets_mentions"]
+    assert indexes["idx_tweets_original"].endswith(
+        "USING btree (original_tweet_id, user_id) WHERE (original_tweet_id IS NOT NULL)"
+    )
     assert indexes["idx_tweets_reply_to"].endswith(
         "USING btree (reply_to_tweet_id) WHERE (reply_to_tweet_id IS NOT NULL)"
     )
