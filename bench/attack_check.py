@@ -32,7 +32,12 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# The interpreter running this script and its environment's scripts (granian), as
+# bench/stack.py finds them: any virtualenv or a container's Python, not only `.venv`.
+from stack import PYTHON, executable  # noqa: E402
+
 DEMO_PASSWORD = "demo-password-123"
 
 
@@ -122,7 +127,7 @@ def server(database: str, redis: str):
         "DJANGO_SECURE_COOKIES": "false",
         "API_THROTTLING": "on",
         "TASKS_BACKEND": "immediate",
-        "PATH": f"{PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{executable('granian').parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     manage = [str(PYTHON), "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
