@@ -251,7 +251,32 @@ def position_remember(request) -> None:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         position = wal_position(cursor)
     ttl = int(_setting("DATABASE_REPLICA_RYW_SECONDS", 60))
-    cache.set_many(dict.fromkeys(keys, position), ttl)
+    for key in keys:
+        position_raise(key, position, ttl)
+
+
+def position_raise(key: str, position: int, ttl: int) -> None:
+    """Keep at `key` at least `position` (and at least what any other write kept there).
+
+    Two writes by one viewer at once (two tabs) finish in either order: a plain set could
+    leave the older position last, and a replica that replayed only the first write would
+    then serve the second one's reader. The cache has no atomic max, but `add` and `incr`
+    are atomic (Redis SETNX and INCRBY): racing raises may overshoot the true maximum, which
+    only sends the viewer's reads to the primary a little longer (never a stale read).
+    """
+    for _ in range(5):
+        if cache.add(key, position, ttl):
+            return
+        known = cache.get(key)
+        if known is None:
+            continue  # expired between the add and the get: add again
+        if position > known:
+            try:
+                cache.incr(key, position - known)
+            except ValueError:
+                continue  # expired meanwhile
+        cache.touch(key, ttl)
+        return
 
 
 def choose(needed: int | None) -> str:
