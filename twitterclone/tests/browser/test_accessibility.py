@@ -28,7 +28,7 @@ from tweets.models import Like, Tweet
 from tweets.services import bookmark_create, like_create, retweet_create
 from tweets.tests.factories import post
 
-from .conftest import assert_accessible
+from .conftest import WIDTHS, assert_accessible
 from .test_flows import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -115,6 +115,12 @@ SIGNED_IN_PATHS = [
 SIGNED_OUT_PATHS = ["/login/", "/signup/"]
 
 
+# Every page at the desktop and phone widths, and at the middle layout between site.css's
+# two breakpoints (700 and 1000 px: the sidebar beside the column, no right rail), here a
+# tablet held upright (820 CSS pixels).
+WALK_WIDTHS = (*WIDTHS, 820)
+
+
 def walk(page, base_url: str, paths: list[str], ids: dict) -> None:
     """Open each path (and a missing page) and check it; report every failing page at once."""
     failures = []
@@ -124,7 +130,7 @@ def walk(page, base_url: str, paths: list[str], ids: dict) -> None:
         expected = 404 if path == "/no-such-page" else 200
         assert response.status == expected, f"{url}: {response.status}"
         try:
-            assert_accessible(page)
+            assert_accessible(page, widths=WALK_WIDTHS)
         except pytest.fail.Exception as failure:
             failures.append(str(failure))
     if failures:
