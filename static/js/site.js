@@ -107,8 +107,68 @@
     announce("Everything is loaded");
   }
 
+  // An action that removes its own item (delete a tweet, dismiss a suggestion, answer a follow
+  // request: the form carries data-removed, the answer is empty) takes the focused control
+  // away with it. Move focus to the next item of the same list (else the previous one, else
+  // the list's heading) and say what happened, instead of leaving it on the page body.
+  var ITEM_KINDS = ["article.tweet", "li.suggestion", "li.request"];
+  var removal = null;
+
+  function firstFocusable(root) {
+    var candidates = root.querySelectorAll(FOCUSABLE);
+    for (var i = 0; i < candidates.length; i++) {
+      var el = candidates[i];
+      if (el.getAttribute("tabindex") === "-1" || el.closest("[aria-hidden=true]")) continue;
+      return el;
+    }
+    return null;
+  }
+
+  function rememberRemoval(event) {
+    removal = null;
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var target = event.detail.target;
+    if (!form || !form.closest || !form.hasAttribute("data-removed") || !target) return;
+    var kind = ITEM_KINDS.filter(function (selector) { return target.matches(selector); })[0];
+    if (!kind) return;
+    var active = document.activeElement;
+    var container = target.parentElement.closest("ul, ol, section, main") || document.body;
+    var items = Array.prototype.slice.call(container.querySelectorAll(kind));
+    var at = items.indexOf(target);
+    removal = {
+      hadFocus: !!(active && target.contains(active)),
+      next: items.slice(at + 1),
+      previous: items.slice(0, at).reverse(),
+      container: container,
+      message: form.getAttribute("data-removed"),
+    };
+  }
+
+  function settleRemoval() {
+    if (!removal) return;
+    var done = removal;
+    removal = null;
+    announce(done.message);
+    var active = document.activeElement;
+    if (!done.hadFocus || (active && active !== document.body && document.body.contains(active))) return;
+    var goal = null;
+    done.next.concat(done.previous).some(function (item) {
+      goal = document.body.contains(item) ? firstFocusable(item) : null;
+      return goal;
+    });
+    if (!goal) {
+      goal = done.container.querySelector("h1, h2") || document.querySelector("main h1, h1");
+      if (goal && !goal.hasAttribute("tabindex")) goal.setAttribute("tabindex", "-1");
+    }
+    if (goal) goal.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    document.body.addEventListener("htmx:beforeSwap", rememberRemoval);
+    // Not afterSettle: an empty swap settles no element. htmx fires afterRequest again on the
+    // nearest ancestor still in the page when the requesting form went with the swap.
+    document.body.addEventListener("htmx:afterRequest", settleRemoval);
     document.body.addEventListener("htmx:responseError", announceRefusal);
     document.body.addEventListener("htmx:beforeSwap", rememberControl);
     document.body.addEventListener("htmx:load", restoreControl);

@@ -362,3 +362,48 @@ def test_phone_layout_and_screenshots(browser, live_server, artifacts_dir):
     for name in ("home-390.png", "profile-390.png"):
         assert (artifacts_dir / name).stat().st_size > 10_000
     context.close()
+
+
+def test_focus_moves_to_the_next_item_when_an_action_removes_its_own(page, live_server):
+    """Deleting a tweet or answering a follow request swaps the item out with the focused
+    button in it: focus goes to the next item (else the previous one, else the heading) and
+    the announcer says what happened, instead of focus falling to the page body."""
+    alice = user_create(username="alice", privacy=Privacy.PROTECTED)
+    tweets = [post(alice, f"tweet number {n}") for n in range(3)]  # newest last
+    for name in ("dan", "erin"):
+        follow_create(follower=user_create(username=name), followee=alice)
+    log_in(page, live_server, "alice")
+
+    page.goto(f"{live_server.url}/@alice")
+    middle = tweets[1]
+    focus_and_press(page, f'article[data-tweet-id="{middle.pk}"] .act-delete')
+    expect(page.locator(f'article[data-tweet-id="{middle.pk}"]')).to_have_count(0)
+    expect(page.locator("#announcer")).to_have_text("Tweet deleted")
+    # The card below the deleted one (the older tweet) now holds the focus, visibly.
+    below = page.locator(f'article[data-tweet-id="{tweets[0].pk}"]')
+    assert below.evaluate("card => card.contains(document.activeElement)")
+    assert page.evaluate(FOCUS_VISIBLE)
+
+    # The last card on the page: focus goes up to the one before it.
+    focus_and_press(page, f'article[data-tweet-id="{tweets[0].pk}"] .act-delete')
+    expect(below).to_have_count(0)
+    expect(page.locator("#announcer")).to_have_text("Tweet deleted")
+    above = page.locator(f'article[data-tweet-id="{tweets[2].pk}"]')
+    assert above.evaluate("card => card.contains(document.activeElement)")
+
+    page.goto(f"{live_server.url}/follow-requests")
+    requests = page.locator("li.request")
+    expect(requests).to_have_count(2)
+    requests.first.get_by_role("button", name="Approve").focus()
+    first_name = requests.first.locator(".handle").inner_text()
+    page.keyboard.press("Enter")
+    expect(requests).to_have_count(1)
+    expect(page.locator("#announcer")).to_have_text(f"Request from {first_name} approved")
+    assert requests.first.evaluate("item => item.contains(document.activeElement)")
+
+    # The last request: no item is left, so the page's heading takes the focus.
+    requests.first.get_by_role("button", name="Reject").focus()
+    page.keyboard.press("Enter")
+    expect(requests).to_have_count(0)
+    focused = page.evaluate(FOCUSED)
+    assert focused["tag"] in ("h1", "h2"), focused
