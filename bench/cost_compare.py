@@ -7,7 +7,7 @@ the CPU per request and of the wall p50 and p99, old and new, and new as a perce
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tc_seed \\
         .venv/bin/python bench/cost_compare.py --old /tmp/main-checkout --new . \\
-        --rounds 4 --runs 200 [--json PATH]
+        --rounds 4 --runs 200 [--only post,home] [--json PATH]
 
 `--old-env` / `--new-env NAME=VALUE` set a side's environment as it is deployed, e.g. the new
 stack's prepared statements (`--new-env DB_PREPARED_STATEMENTS=on`: PgBouncer in session mode)
@@ -26,7 +26,7 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parent / "request_cost.py"
 
 
-def run_once(root: Path, runs: int, extra_env: dict) -> dict:
+def run_once(root: Path, runs: int, extra_env: dict, only: str | None = None) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(
             [
@@ -39,6 +39,7 @@ def run_once(root: Path, runs: int, extra_env: dict) -> dict:
                 str(runs),
                 "--json",
                 out.name,
+                *(["--only", only] if only else []),
             ],
             check=True,
             env={**os.environ, **extra_env},
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--only", help="comma-separated subset of the calls (request_cost.py's)")
     parser.add_argument(
         "--old-env",
         action="append",
@@ -76,7 +78,7 @@ def main() -> None:
     for round_ in range(args.rounds):
         order = list(sides.items())
         for name, root in order[::-1] if round_ % 2 else order:
-            result = run_once(root, args.runs, envs[name])
+            result = run_once(root, args.runs, envs[name], args.only)
             rounds[name].append(result)
             cpu = {call: r["cpu_mean_ms"] for call, r in result.items()}
             print(f"round {round_ + 1} {name}: cpu ms {cpu}", flush=True)

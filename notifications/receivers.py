@@ -25,8 +25,22 @@ from .models import NotificationType
 
 
 @receiver(tweet_posted)
-def notify_tweet(sender, *, tweet_id: int, **kwargs) -> None:
-    """After commit, notify the replied-to, quoted and mentioned accounts (or the retweeted)."""
+def notify_tweet(
+    sender,
+    *,
+    tweet_id: int,
+    reply_to_id: int | None,
+    original_id: int | None,
+    mention_ids: list[int],
+    **kwargs,
+) -> None:
+    """After commit, notify the replied-to, quoted and mentioned accounts (or the retweeted).
+
+    A tweet that replies to, quotes and mentions nobody has nobody to notify: its job would
+    write nothing (services.notifications_for_tweet), so none is queued.
+    """
+    if reply_to_id is None and original_id is None and not mention_ids:
+        return
     transaction.on_commit(partial(tasks.notify_tweet.enqueue, tweet_id))
 
 

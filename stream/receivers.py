@@ -6,7 +6,6 @@ transaction of their own: the order lock (stream.services) must be the last thin
 transaction takes, and a notification job or a request may still write after sending.
 """
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from notifications.signals import notifications_created
@@ -22,7 +21,7 @@ from tweets.signals import (
 
 from . import services
 from .models import StreamEvent
-from .selectors import tweet_author, tweet_parents
+from .selectors import tweet_author
 
 K = StreamEvent.Kind
 
@@ -69,11 +68,10 @@ def publish_unretweet_counts(sender, *, original_id: int, **kwargs) -> None:
 
 
 @receiver(tweet_posted)
-def publish_parent_counts(sender, *, tweet_id: int, **kwargs) -> None:
-    """After commit, the replied-to, quoted or retweeted tweet's counts moved."""
-
-    def publish() -> None:
-        parents = tweet_parents(tweet_id=tweet_id)
-        services.events_publish(events=[(K.COUNTS, None, pk) for pk in parents])
-
-    transaction.on_commit(publish, robust=True)
+def publish_parent_counts(
+    sender, *, reply_to_id: int | None, original_id: int | None, **kwargs
+) -> None:
+    """After commit, the replied-to, quoted or retweeted tweet's counts moved (if any)."""
+    parents = sorted({pk for pk in (reply_to_id, original_id) if pk is not None})
+    if parents:
+        services.events_publish_on_commit(events=[(K.COUNTS, None, pk) for pk in parents])

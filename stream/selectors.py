@@ -44,12 +44,6 @@ def tweet_author(*, tweet_id: int) -> int | None:
     return Tweet.objects.filter(pk=tweet_id).values_list("user_id", flat=True).first()
 
 
-def tweet_parents(*, tweet_id: int) -> list[int]:
-    """Return the tweets whose counts `tweet_id` moved (replied-to, quoted or retweeted)."""
-    row = Tweet.objects.filter(pk=tweet_id).values_list("reply_to_id", "original_tweet_id")
-    return sorted({pk for pk in (row.first() or ()) if pk is not None})
-
-
 def followers_among(*, author_id: int, user_ids: list[int]) -> list[int]:
     """Return which of `user_ids` follow `author_id` (the connected ones, on user_followers)."""
     if not user_ids:

@@ -187,6 +187,11 @@ def _visible_statement(viewer: Viewer, *, unmuted: bool) -> Statement:
     return statement(("tweets.cards.visible", unmuted), viewer, build)
 
 
+def tweets_visible_ids(*, viewer: Viewer, ids: list[int]) -> set[int]:
+    """Return which of `ids` `viewer` may see: the rule of tweets_by_ids, ids only."""
+    return {row[0] for row in _visible_statement(viewer, unmuted=False).run(viewer, ids)}
+
+
 def tweet_viewers(*, tweet_id: int, viewers: list, unmuted: bool = False) -> set[int]:
     """Return the ids of `viewers` who may see `tweet_id` (with `unmuted`, in a list).
 

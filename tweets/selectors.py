@@ -26,7 +26,7 @@ from twitterclone.pagination import (
 )
 from twitterclone.replicas import read_connection
 
-from .cards import tweet_cards, tweets_by_ids
+from .cards import tweet_cards, tweets_by_ids, tweets_visible_ids
 from .models import Tweet
 from .visibility import _single_tweet_q, tweet_unmuted_q
 
@@ -48,6 +48,30 @@ def tweet_get_visible(*, viewer: Viewer, tweet_id: int) -> Tweet:
     tweet = tweets_by_ids(viewer=viewer, ids=[tweet_id]).get(tweet_id)
     if tweet is None:
         raise Tweet.DoesNotExist
+    return tweet
+
+
+def tweet_get_visible_posted(*, viewer: User, tweet: Tweet) -> Tweet:
+    """Return `tweet`, just written by `viewer` (services.tweet_create), as tweet_get_visible does.
+
+    Raise Tweet.DoesNotExist if the rule hides it from its author (suspended meanwhile). The
+    rule decides by the ids-only statement; what the page statement would add for a tweet
+    that quotes nobody and mentions nobody is what the write knows: its author is `viewer`,
+    it shows itself (no original), no accounts to name, and the viewer's flags are false
+    (nobody has liked, retweeted or bookmarked a tweet before its id was returned). A quote
+    (its original, with its own author, counts and `quote_visible`) or a tweet that mentions
+    accounts (the rule names only those that exist for the viewer) is read back whole.
+    """
+    if tweet.original_tweet_id is not None or tweet.mentions or tweet.user_id != viewer.pk:
+        return tweet_get_visible(viewer=viewer, tweet_id=tweet.pk)
+    if tweet.pk not in tweets_visible_ids(viewer=viewer, ids=[tweet.pk]):
+        raise Tweet.DoesNotExist
+    tweet.user = viewer
+    tweet.original_tweet = None
+    tweet.shown_id = tweet.pk
+    tweet.quote_visible = False
+    tweet.mentioned = []
+    tweet.viewer_liked = tweet.viewer_retweeted = tweet.viewer_bookmarked = False
     return tweet
 
 

@@ -7,7 +7,10 @@ above it.
 
 from django.dispatch import Signal
 
-# A tweet or plain retweet was posted. Keyword arguments: tweet_id.
+# A tweet or plain retweet was posted. Keyword arguments: tweet_id; reply_to_id (the
+# replied-to tweet) and original_id (the quoted or retweeted one), each None when there is
+# none; mention_ids (the accounts its text @mentions, as stored). What the write already knows,
+# so that a receiver with nothing to do for this tweet does not ask the database.
 tweet_posted = Signal()
 # Tweets were deleted. Keyword arguments: rows, a list of (tweet id, author id, created_at).
 tweets_deleted = Signal()

@@ -161,8 +161,8 @@ class TweetCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tweet = services.tweet_create(author=request.user, **data.validated_data)
-        # Read back through the rule: the quoted tweet and the viewer's flags come with it.
-        tweet = selectors.tweet_get_visible(viewer=request.user, tweet_id=tweet.pk)
+        # Through the rule again: a quote's original and the named mentions are read back.
+        tweet = selectors.tweet_get_visible_posted(viewer=request.user, tweet=tweet)
         return _tweet_response(request, tweet, status_code=status.HTTP_201_CREATED)
 
 
