@@ -1,8 +1,9 @@
 """The seed's notifications: derived set-wise from the rows `seed_social` has just loaded.
 
 `tweets.seeding` may not import this app, so the command passes `seed_extension()` in and
-the seed calls it in its transaction after the COPYs, with the notifications' secondary
-indexes dropped (the unique constraint stays: it checks the rows as they arrive).
+the seed calls it after the COPYs (in a session of its own once the load has committed,
+beside the index rebuilds), with the notifications' secondary indexes, unique constraint
+and primary key dropped: recreated afterwards, they check every row at once.
 
 One row per cause, as the notification jobs would have written them:
 
@@ -33,7 +34,7 @@ TABLE = Notification._meta.db_table
 REPLY_TO = Tweet._meta.get_field("reply_to").column
 ORIGINAL = Tweet._meta.get_field("original_tweet").column
 # The window sort over every row: in memory at small sizes, spilled in big runs otherwise.
-SORT_MEMORY = "256MB"
+SORT_MEMORY = "1GB"
 
 
 def _branch(type: str, *, recipient: str, actor: str, tweet: str, created_at: str, rest: str):
@@ -124,6 +125,9 @@ def notifications_seed() -> int:
     columns = "id, recipient_id, actor_id, type, tweet_id, group_key, created_at"
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        # One statement whose plan costs far above the JIT threshold: compiling it (inlined,
+        # optimised) costs more than it saves on row-at-a-time sorting and inserting.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}")
         base = cursor.fetchone()[0]
         cursor.execute(
