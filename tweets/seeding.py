@@ -69,6 +69,9 @@ COPY_CHUNK_ROWS = 100_000
 # ANALYZEs; one more than the cores, at least three: the full-text GIN build, which
 # PostgreSQL runs on one core, starts beside the fills instead of after them).
 REBUILD_MEMORY = "1GB"
+# The rebuilds a load dropped and has not recreated yet: saved with the load, so a seed that
+# fails after its load committed leaves them for the next seed (with --flush) to recreate.
+PENDING_TABLE = "seed_pending_rebuilds"
 REBUILD_SESSIONS = max(3, (os.cpu_count() or 1) + 1)
 
 # The shape of the world.
@@ -240,6 +243,12 @@ class Progress:
         if self.tty and time.monotonic() - self._shown >= 0.5:
             self._show(final=False)
 
+    def note(self, line: str) -> None:
+        """Print a line of its own within the phase (called from the sessions' threads)."""
+        with self._lock:
+            self.stream.write(("\r" if self.tty else "") + "  " + line)
+            self.stream.flush()
+
     def _show(self, *, final: bool) -> None:
         if not (final or self.tty):
             return
@@ -292,10 +301,15 @@ def seed_social(
         summary.frozen = _flush() if flush else _truncate_if_empty()
         world.user_base, world.tweet_base = _max_id("users"), _max_id("tweets")
         rebuilds = _rebuildable(tables, keys=derived)
-        with progress.phase("drop indexes", len(rebuilds)) as step:
+        # What a seed that failed after its load left missing is recreated with the rest.
+        dropped = {rebuild.name for rebuild in rebuilds}
+        rebuilds += [rebuild for rebuild in _pending() if rebuild.name not in dropped]
+        with progress.phase("drop indexes", len(dropped)) as step:
             for rebuild in rebuilds:
-                _execute(rebuild.drop)
-            step.advance(len(rebuilds))
+                if rebuild.drop:
+                    _execute(rebuild.drop)
+            _save_pending(rebuilds)
+            step.advance(len(dropped))
         connection.ensure_connection()
         raw = connection.connection
         freeze = " WITH (FREEZE)" if summary.frozen else ""
@@ -332,6 +346,7 @@ def seed_social(
         summary.rebuild_sessions = min(REBUILD_SESSIONS, len(steps))
         with progress.phase("fill, index, analyze", len(steps)) as step:
             done = _in_sessions(steps, sessions=summary.rebuild_sessions, progress=step)
+    _execute(f"DROP TABLE {PENDING_TABLE}")
     for extension in extensions:
         summary.derived[extension.table] = done[_fill_name(extension)].result
     summary.rebuilds = {name: job.seconds for name, job in done.items()}
@@ -463,11 +478,42 @@ class _Rebuild:
 
     table: str
     name: str
+    # Empty for one a failed seed left dropped (from PENDING_TABLE).
     drop: str
     create: str
     constraint: bool
     # For scheduling the longest first: the table's size, times 10 for GIN (one core, slow).
     cost: float
+
+
+def _pending() -> list[_Rebuild]:
+    """Return the rebuilds a failed seed left undone (saved with its load; already dropped)."""
+    if not _scalar("SELECT to_regclass(%s)", [PENDING_TABLE]):
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT table_name, name, create_statement, is_constraint, cost FROM {PENDING_TABLE}"
+        )
+        return [
+            _Rebuild(table, name, "", create, constraint, cost)
+            for table, name, create, constraint, cost in cursor.fetchall()
+        ]
+
+
+def _save_pending(rebuilds: list[_Rebuild]) -> None:
+    """Save what the load dropped with it: each rebuild deletes its row when done, and the
+    last step drops the table. A seed that fails in between leaves the rest for the next."""
+    _execute(
+        f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} (name text PRIMARY KEY, "
+        "table_name text NOT NULL, create_statement text NOT NULL, "
+        "is_constraint boolean NOT NULL, cost double precision NOT NULL)"
+    )
+    _execute(f"TRUNCATE {PENDING_TABLE}")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {PENDING_TABLE} VALUES (%s, %s, %s, %s, %s)",
+            [(r.name, r.table, r.create, r.constraint, r.cost) for r in rebuilds],
+        )
 
 
 def _rebuildable(tables: Iterable[str], *, keys: Iterable[str] = ()) -> list[_Rebuild]:
@@ -555,7 +601,11 @@ def _after_load(
     fills = {step.table: step.name for step in steps}
 
     def create(rebuild: _Rebuild) -> Callable[[], None]:
-        return lambda: _execute(rebuild.create)
+        def run() -> None:
+            _execute(rebuild.create)
+            _execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [rebuild.name])
+
+        return run
 
     for rebuild in sorted(rebuilds, key=lambda rebuild: -rebuild.cost):
         after = frozenset([fills[rebuild.table]]) if rebuild.table in fills else frozenset()
@@ -582,6 +632,10 @@ def _run_step(step: _Step, clock: float) -> None:
     step.started, step.seconds = started - clock, time.monotonic() - started
 
 
+def _step_line(step: _Step) -> str:
+    return f"{step.name:<40} {step.seconds:7.1f}s  (from {step.started:.1f}s)"
+
+
 def _in_sessions(steps: list[_Step], *, sessions: int, progress: Progress) -> dict[str, _Step]:
     """Run the steps, `sessions` at a time, each in a transaction of its own (a savepoint of the
     caller's when sessions is 1: then in list order, which puts each after what it needs), a
@@ -594,6 +648,7 @@ def _in_sessions(steps: list[_Step], *, sessions: int, progress: Progress) -> di
             _run_step(step, clock)
             done[step.name] = step
             progress.advance(1)
+            progress.note(_step_line(step))
         return done
     pending, running, failed = list(steps), [], []
     changed = threading.Condition()
@@ -630,6 +685,7 @@ def _in_sessions(steps: list[_Step], *, sessions: int, progress: Progress) -> di
                     done[step.name] = step
                     changed.notify_all()
                 progress.advance(1)
+                progress.note(_step_line(step))
         finally:
             connection.close()  # this thread's own connection
 
