@@ -46,7 +46,12 @@ def _branch(type: str, *, recipient: str, actor: str, tweet: str, created_at: st
 
 
 def _causes_sql() -> str:
-    """Return one SELECT (UNION ALL) of every notification the loaded rows cause."""
+    """Return one SELECT (UNION ALL) of every notification the loaded rows cause.
+
+    The tweets that answer, repeat, quote or mention someone are joined to the authors they
+    point at once (`linked`), and the reply, retweet, quote and mention rows all read that:
+    two joins of the tweets with themselves rather than one per kind.
+    """
     kind = NotificationType
     branches = [
         _branch(
@@ -59,41 +64,38 @@ def _causes_sql() -> str:
         ),
         _branch(
             kind.RETWEET,
-            recipient="o.user_id",
-            actor="r.user_id",
-            tweet="o.id",
-            created_at="r.created_at",
-            rest=f"FROM tweets r JOIN tweets o ON o.id = r.{ORIGINAL} "
-            "WHERE r.content = '' AND r.user_id <> o.user_id",
+            recipient="k.original_author",
+            actor="k.user_id",
+            tweet="k.original_id",
+            created_at="k.created_at",
+            rest="FROM linked k WHERE k.plain AND k.user_id <> k.original_author",
         ),
         _branch(
             kind.REPLY,
-            recipient="p.user_id",
-            actor="r.user_id",
-            tweet="r.id",
-            created_at="r.created_at",
-            rest=f"FROM tweets r JOIN tweets p ON p.id = r.{REPLY_TO} WHERE r.user_id <> p.user_id",
+            recipient="k.replied_author",
+            actor="k.user_id",
+            tweet="k.id",
+            created_at="k.created_at",
+            rest="FROM linked k WHERE k.user_id <> k.replied_author",
         ),
         _branch(
             kind.QUOTE,
-            recipient="o.user_id",
-            actor="q.user_id",
-            tweet="q.id",
-            created_at="q.created_at",
-            rest=f"FROM tweets q JOIN tweets o ON o.id = q.{ORIGINAL} "
-            "WHERE q.content <> '' AND q.user_id <> o.user_id",
+            recipient="k.original_author",
+            actor="k.user_id",
+            tweet="k.id",
+            created_at="k.created_at",
+            rest="FROM linked k WHERE NOT k.plain AND k.user_id <> k.original_author",
         ),
         _branch(
             kind.MENTION,
             recipient="m.user_id",
-            actor="t.user_id",
-            tweet="t.id",
-            created_at="t.created_at",
-            rest="FROM tweets t CROSS JOIN LATERAL unnest(t.mentions) AS m(user_id) "
-            f"LEFT JOIN tweets p ON p.id = t.{REPLY_TO} "
-            f"LEFT JOIN tweets o ON o.id = t.{ORIGINAL} AND t.content <> '' "
-            "WHERE cardinality(t.mentions) > 0 AND m.user_id <> t.user_id "
-            "AND m.user_id IS DISTINCT FROM p.user_id AND m.user_id IS DISTINCT FROM o.user_id",
+            actor="k.user_id",
+            tweet="k.id",
+            created_at="k.created_at",
+            # A retweet's original author is not "quoted": only a quote's is left out.
+            rest="FROM linked k CROSS JOIN LATERAL unnest(k.mentions) AS m(user_id) "
+            "WHERE m.user_id <> k.user_id AND m.user_id IS DISTINCT FROM k.replied_author "
+            "AND (k.plain OR m.user_id IS DISTINCT FROM k.original_author)",
         ),
         _branch(
             kind.FOLLOW,
@@ -112,7 +114,16 @@ def _causes_sql() -> str:
             rest="FROM follow_requests q WHERE q.requester_id <> q.target_id",
         ),
     ]
-    return "\nUNION ALL\n".join(branches)
+    linked = (
+        "WITH linked AS MATERIALIZED ("
+        "SELECT t.id, t.user_id, t.created_at, t.content = '' AS plain, t.mentions, "
+        "p.user_id AS replied_author, o.id AS original_id, o.user_id AS original_author "
+        f"FROM tweets t LEFT JOIN tweets p ON p.id = t.{REPLY_TO} "
+        f"LEFT JOIN tweets o ON o.id = t.{ORIGINAL} "
+        f"WHERE t.{REPLY_TO} IS NOT NULL OR t.{ORIGINAL} IS NOT NULL "
+        "OR cardinality(t.mentions) > 0)\n"
+    )
+    return linked + "\nUNION ALL\n".join(branches)
 
 
 def notifications_seed() -> int:
