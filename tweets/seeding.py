@@ -607,7 +607,9 @@ def _after_load(
 
         return run
 
-    for rebuild in sorted(rebuilds, key=lambda rebuild: -rebuild.cost):
+    # A constraint locks its table: it goes before the plain indexes of the same size, which
+    # would otherwise hold it back while they are built one after another.
+    for rebuild in sorted(rebuilds, key=lambda rebuild: (-rebuild.cost, not rebuild.constraint)):
         after = frozenset([fills[rebuild.table]]) if rebuild.table in fills else frozenset()
         steps.append(_Step(rebuild.name, create(rebuild), rebuild.table, rebuild.constraint, after))
     for table in tables:
