@@ -37,12 +37,34 @@ ORIGINAL = Tweet._meta.get_field("original_tweet").column
 SORT_MEMORY = "1GB"
 
 
+# The kinds of cause the seed writes, each one branch of _causes_sql.
+SEEDED_TYPES = (
+    NotificationType.LIKE,
+    NotificationType.RETWEET,
+    NotificationType.REPLY,
+    NotificationType.QUOTE,
+    NotificationType.MENTION,
+    NotificationType.FOLLOW,
+    NotificationType.FOLLOW_REQUEST,
+)
+
+
 def _branch(type: str, *, recipient: str, actor: str, tweet: str, created_at: str, rest: str):
-    group_key = group_key_sql(type, tweet=tweet, actor=actor, created_at=created_at)
     return (
         f"SELECT {recipient} AS recipient_id, {actor} AS actor_id, '{type}' AS type, "
-        f"{tweet} AS tweet_id, {group_key} AS group_key, {created_at} AS created_at {rest}"
+        f"{tweet} AS tweet_id, {created_at} AS created_at {rest}"
     )
+
+
+def _group_key_sql() -> str:
+    """Return the group key of a cause row (columns type, tweet_id, actor_id, created_at):
+    computed after the sort that numbers the rows, so the sort does not carry it."""
+    cases = " ".join(
+        f"WHEN '{type}' THEN "
+        + group_key_sql(type, tweet="tweet_id", actor="actor_id", created_at="created_at")
+        for type in SEEDED_TYPES
+    )
+    return f"CASE type {cases} END"
 
 
 def _causes_sql() -> str:
@@ -147,7 +169,7 @@ def notifications_seed() -> int:
             SELECT %s + row_number() OVER (
                        ORDER BY created_at, recipient_id, type, actor_id, tweet_id NULLS FIRST
                    ),
-                   recipient_id, actor_id, type, tweet_id, group_key, created_at
+                   recipient_id, actor_id, type, tweet_id, {_group_key_sql()}, created_at
             FROM ({_causes_sql()}) causes
             """,
             [base],
