@@ -184,7 +184,8 @@ class SeedSummary:
     replica_role: bool = False
     frozen: bool = False
     phases: dict[str, float] = field(default_factory=dict)
-    # Seconds per rebuilt index or constraint, and how many sessions rebuilt them.
+    # Seconds per step after the COPYs (fills, rebuilds, ANALYZEs), and how many sessions ran
+    # them.
     rebuilds: dict[str, float] = field(default_factory=dict)
     rebuild_sessions: int = 1
     # Rows the extensions wrote, by table.
@@ -502,7 +503,8 @@ def _pending() -> list[_Rebuild]:
 
 def _save_pending(rebuilds: list[_Rebuild]) -> None:
     """Save what the load dropped with it: each rebuild deletes its row when done, and the
-    last step drops the table. A seed that fails in between leaves the rest for the next."""
+    seed drops the table once every step is. A seed that fails in between leaves the rest
+    for the next."""
     _execute(
         f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} (name text PRIMARY KEY, "
         "table_name text NOT NULL, create_statement text NOT NULL, "
