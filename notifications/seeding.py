@@ -1,8 +1,9 @@
 """The seed's notifications: derived set-wise from the rows `seed_social` has just loaded.
 
 `tweets.seeding` may not import this app, so the command passes `seed_extension()` in and
-the seed calls it in its transaction after the COPYs, with the notifications' secondary
-indexes dropped (the unique constraint stays: it checks the rows as they arrive).
+the seed calls it after the COPYs (in a session of its own once the load has committed,
+beside the index rebuilds), with the notifications' secondary indexes, unique constraint
+and primary key dropped: recreated afterwards, they check every row at once.
 
 One row per cause, as the notification jobs would have written them:
 
@@ -33,19 +34,46 @@ TABLE = Notification._meta.db_table
 REPLY_TO = Tweet._meta.get_field("reply_to").column
 ORIGINAL = Tweet._meta.get_field("original_tweet").column
 # The window sort over every row: in memory at small sizes, spilled in big runs otherwise.
-SORT_MEMORY = "256MB"
+SORT_MEMORY = "1GB"
+
+
+# The kinds of cause the seed writes, each one branch of _causes_sql.
+SEEDED_TYPES = (
+    NotificationType.LIKE,
+    NotificationType.RETWEET,
+    NotificationType.REPLY,
+    NotificationType.QUOTE,
+    NotificationType.MENTION,
+    NotificationType.FOLLOW,
+    NotificationType.FOLLOW_REQUEST,
+)
 
 
 def _branch(type: str, *, recipient: str, actor: str, tweet: str, created_at: str, rest: str):
-    group_key = group_key_sql(type, tweet=tweet, actor=actor, created_at=created_at)
     return (
         f"SELECT {recipient} AS recipient_id, {actor} AS actor_id, '{type}' AS type, "
-        f"{tweet} AS tweet_id, {group_key} AS group_key, {created_at} AS created_at {rest}"
+        f"{tweet} AS tweet_id, {created_at} AS created_at {rest}"
     )
 
 
+def _group_key_sql() -> str:
+    """Return the group key of a cause row (columns type, tweet_id, actor_id, created_at):
+    computed after the sort that numbers the rows, so the sort does not carry it."""
+    cases = " ".join(
+        f"WHEN '{type}' THEN "
+        + group_key_sql(type, tweet="tweet_id", actor="actor_id", created_at="created_at")
+        for type in SEEDED_TYPES
+    )
+    return f"CASE type {cases} END"
+
+
 def _causes_sql() -> str:
-    """Return one SELECT (UNION ALL) of every notification the loaded rows cause."""
+    """Return one SELECT (UNION ALL) of every notification the loaded rows cause.
+
+    The tweets that answer, repeat, quote or mention someone are joined to the authors they
+    point at once (`linked`), and the reply, retweet, quote and mention rows all read that:
+    two joins of the tweets with themselves rather than one per kind.
+    """
     kind = NotificationType
     branches = [
         _branch(
@@ -58,41 +86,38 @@ def _causes_sql() -> str:
         ),
         _branch(
             kind.RETWEET,
-            recipient="o.user_id",
-            actor="r.user_id",
-            tweet="o.id",
-            created_at="r.created_at",
-            rest=f"FROM tweets r JOIN tweets o ON o.id = r.{ORIGINAL} "
-            "WHERE r.content = '' AND r.user_id <> o.user_id",
+            recipient="k.original_author",
+            actor="k.user_id",
+            tweet="k.original_id",
+            created_at="k.created_at",
+            rest="FROM linked k WHERE k.plain AND k.user_id <> k.original_author",
         ),
         _branch(
             kind.REPLY,
-            recipient="p.user_id",
-            actor="r.user_id",
-            tweet="r.id",
-            created_at="r.created_at",
-            rest=f"FROM tweets r JOIN tweets p ON p.id = r.{REPLY_TO} WHERE r.user_id <> p.user_id",
+            recipient="k.replied_author",
+            actor="k.user_id",
+            tweet="k.id",
+            created_at="k.created_at",
+            rest="FROM linked k WHERE k.user_id <> k.replied_author",
         ),
         _branch(
             kind.QUOTE,
-            recipient="o.user_id",
-            actor="q.user_id",
-            tweet="q.id",
-            created_at="q.created_at",
-            rest=f"FROM tweets q JOIN tweets o ON o.id = q.{ORIGINAL} "
-            "WHERE q.content <> '' AND q.user_id <> o.user_id",
+            recipient="k.original_author",
+            actor="k.user_id",
+            tweet="k.id",
+            created_at="k.created_at",
+            rest="FROM linked k WHERE NOT k.plain AND k.user_id <> k.original_author",
         ),
         _branch(
             kind.MENTION,
             recipient="m.user_id",
-            actor="t.user_id",
-            tweet="t.id",
-            created_at="t.created_at",
-            rest="FROM tweets t CROSS JOIN LATERAL unnest(t.mentions) AS m(user_id) "
-            f"LEFT JOIN tweets p ON p.id = t.{REPLY_TO} "
-            f"LEFT JOIN tweets o ON o.id = t.{ORIGINAL} AND t.content <> '' "
-            "WHERE cardinality(t.mentions) > 0 AND m.user_id <> t.user_id "
-            "AND m.user_id IS DISTINCT FROM p.user_id AND m.user_id IS DISTINCT FROM o.user_id",
+            actor="k.user_id",
+            tweet="k.id",
+            created_at="k.created_at",
+            # A retweet's original author is not "quoted": only a quote's is left out.
+            rest="FROM linked k CROSS JOIN LATERAL unnest(k.mentions) AS m(user_id) "
+            "WHERE m.user_id <> k.user_id AND m.user_id IS DISTINCT FROM k.replied_author "
+            "AND (k.plain OR m.user_id IS DISTINCT FROM k.original_author)",
         ),
         _branch(
             kind.FOLLOW,
@@ -111,7 +136,16 @@ def _causes_sql() -> str:
             rest="FROM follow_requests q WHERE q.requester_id <> q.target_id",
         ),
     ]
-    return "\nUNION ALL\n".join(branches)
+    linked = (
+        "WITH linked AS MATERIALIZED ("
+        "SELECT t.id, t.user_id, t.created_at, t.content = '' AS plain, t.mentions, "
+        "p.user_id AS replied_author, o.id AS original_id, o.user_id AS original_author "
+        f"FROM tweets t LEFT JOIN tweets p ON p.id = t.{REPLY_TO} "
+        f"LEFT JOIN tweets o ON o.id = t.{ORIGINAL} "
+        f"WHERE t.{REPLY_TO} IS NOT NULL OR t.{ORIGINAL} IS NOT NULL "
+        "OR cardinality(t.mentions) > 0)\n"
+    )
+    return linked + "\nUNION ALL\n".join(branches)
 
 
 def notifications_seed() -> int:
@@ -124,6 +158,9 @@ def notifications_seed() -> int:
     columns = "id, recipient_id, actor_id, type, tweet_id, group_key, created_at"
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        # One statement whose plan costs far above the JIT threshold: compiling it (inlined,
+        # optimised) costs more than it saves on row-at-a-time sorting and inserting.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}")
         base = cursor.fetchone()[0]
         cursor.execute(
@@ -132,7 +169,7 @@ def notifications_seed() -> int:
             SELECT %s + row_number() OVER (
                        ORDER BY created_at, recipient_id, type, actor_id, tweet_id NULLS FIRST
                    ),
-                   recipient_id, actor_id, type, tweet_id, group_key, created_at
+                   recipient_id, actor_id, type, tweet_id, {_group_key_sql()}, created_at
             FROM ({_causes_sql()}) causes
             """,
             [base],

@@ -7,18 +7,22 @@ The world is generated in Python first (indices 0..n-1, no ids yet), with every 
 computed on the way, then written with COPY in one transaction: the loaded tables' secondary
 indexes and unique constraints (all but primary keys and what a foreign key needs, read from
 the catalog) are dropped first and recreated from their saved definitions afterwards, which
-checks every row at once. The constraints come back inside the load's transaction (a
-violation undoes the whole load). When the seed is not nested in an outer transaction the
-load then commits and the plain indexes are rebuilt in several sessions at once, longest
-first (PostgreSQL builds a GIN index on one core, so the full-text index would otherwise
-run alone); nested, they too are rebuilt in the load's transaction. Bypassing
-the services is deliberate here (10 M rows through the ORM would take hours); the invariants
-the services keep are kept by construction and checked by `recount --check`,
-`check_graph` and tweets/tests/test_seed_social.py.
+checks every row at once. When the seed is not nested in an outer transaction the load
+commits after the COPYs, and the rest runs in several sessions at once, each step in a
+transaction of its own as soon as what it needs is done: the extensions' fills (below), the
+rebuilds (the costliest first: PostgreSQL builds the full-text GIN index on one core, so it
+starts beside the fills), an ANALYZE per table after its rebuilds. A step that fails (a
+duplicate the re-added unique constraint finds, say) fails the command, naming every step
+not done and saying to seed again with --flush. Nested, all of it runs in the caller's
+transaction, in order. Bypassing the services is deliberate here (10 M rows through the ORM
+would take hours); the invariants the services keep are kept by construction and checked by
+`recount --check`, `check_graph` and tweets/tests/test_seed_social.py.
 
-Apps above `tweets` derive rows of their own from the loaded ones (notifications): they may
-not be imported here, so the command passes them in as `SeedExtension`s, which run in the
-same transaction after the COPYs, with their tables' indexes dropped alongside.
+Apps above `tweets` derive rows of their own from the loaded ones (notifications, home
+timelines): they may not be imported here, so the command passes them in as
+`SeedExtension`s, which run after the COPYs, with their tables' indexes, unique constraints
+and primary keys dropped alongside (a derived table is filled in an order of its own, not
+its keys').
 
 One file on purpose (about 950 lines): one subsystem behind one command. Most of it is the
 _World generator, whose phases share the world's arrays (users feed the graph, the graph the
@@ -33,7 +37,6 @@ import threading
 import time
 from array import array
 from bisect import bisect
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -62,9 +65,14 @@ FLUSH_TABLES = (*LOADED_TABLES, "blocks")
 FLUSH_TABLES_IF_PRESENT = ("home_timeline", "home_timelines", "reports")
 COPY_CHUNK_ROWS = 100_000
 # Index and constraint rebuilds: memory per session (a GIN build fills it before it flushes;
-# a btree sort stays in memory), and sessions at once (default: one per core, at least two).
+# a btree sort stays in memory), and sessions at once after the load (fills, rebuilds and
+# ANALYZEs; one more than the cores, at least three: the full-text GIN build, which
+# PostgreSQL runs on one core, starts beside the fills instead of after them).
 REBUILD_MEMORY = "1GB"
-REBUILD_SESSIONS = max(2, os.cpu_count() or 1)
+# The rebuilds a load dropped and has not recreated yet: saved with the load, so a seed that
+# fails after its load committed leaves them for the next seed (with --flush) to recreate.
+PENDING_TABLE = "seed_pending_rebuilds"
+REBUILD_SESSIONS = max(3, (os.cpu_count() or 1) + 1)
 
 # The shape of the world.
 USER_AGE_DAYS = (90, 365)
@@ -176,24 +184,34 @@ class SeedSummary:
     replica_role: bool = False
     frozen: bool = False
     phases: dict[str, float] = field(default_factory=dict)
-    # Seconds per rebuilt index or constraint, and how many sessions rebuilt them.
+    # Seconds per step after the COPYs (fills, rebuilds, ANALYZEs), and how many sessions ran
+    # them.
     rebuilds: dict[str, float] = field(default_factory=dict)
     rebuild_sessions: int = 1
     # Rows the extensions wrote, by table.
     derived: dict[str, int] = field(default_factory=dict)
+    # Every step after the COPYs (fills, rebuilds, ANALYZEs) by name: when it started, how
+    # long it took.
+    steps: dict[str, "_Step"] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SeedExtension:
-    """A table another app fills from the loaded rows, in the load's transaction.
+    """A table another app fills from the loaded rows once they are in.
 
-    `fill()` runs after every COPY, before the indexes are recreated (its table's secondary
-    indexes are dropped with the loaded tables'), and returns how many rows it wrote. It runs
-    under the load's session settings (foreign-key triggers off where the server allows).
+    `fill()` runs after every COPY, before its table's dropped indexes and constraints are
+    recreated, in a transaction of its own once the load has committed (beside the other
+    fills and the rebuilds of the loaded tables' indexes), or in the caller's transaction
+    when the seed is nested in one. It returns how many rows it wrote, and runs under the
+    load's session settings (foreign-key triggers off where the server allows).
     """
 
     table: str
     fill: Callable[[], int]
+    # Whether the seed drops the table's secondary indexes, unique constraints and primary
+    # key before the fill and rebuilds them after it (a fill of a table it empties itself,
+    # indexes and all, says False).
+    rebuild_indexes: bool = True
 
 
 class Progress:
@@ -225,6 +243,12 @@ class Progress:
             self._count += rows
         if self.tty and time.monotonic() - self._shown >= 0.5:
             self._show(final=False)
+
+    def note(self, line: str) -> None:
+        """Print a line of its own within the phase (called from the sessions' threads)."""
+        with self._lock:
+            self.stream.write(("\r" if self.tty else "") + "  " + line)
+            self.stream.flush()
 
     def _show(self, *, final: bool) -> None:
         if not (final or self.tty):
@@ -265,8 +289,10 @@ def seed_social(
         world.generate_likes(Random(f"{params.seed}:likes"), likes_total, step)
 
     summary = world.summary()
-    # Nested in a caller's transaction, other sessions could not see the rows: rebuild here.
+    # Nested in a caller's transaction, other sessions could not see the rows: do it all here.
     separate = not connection.in_atomic_block
+    derived = [extension.table for extension in extensions if extension.rebuild_indexes]
+    tables = (*LOADED_TABLES, *derived)
     with transaction.atomic():
         summary.replica_role = _session_settings()
         if not summary.replica_role:
@@ -275,12 +301,16 @@ def seed_social(
             _execute("SET CONSTRAINTS ALL IMMEDIATE")
         summary.frozen = _flush() if flush else _truncate_if_empty()
         world.user_base, world.tweet_base = _max_id("users"), _max_id("tweets")
-        tables = (*LOADED_TABLES, *(extension.table for extension in extensions))
-        rebuilds = _rebuildable(tables)
-        with progress.phase("drop indexes", len(rebuilds)) as step:
+        rebuilds = _rebuildable(tables, keys=derived)
+        # What a seed that failed after its load left missing is recreated with the rest.
+        dropped = {rebuild.name for rebuild in rebuilds}
+        rebuilds += [rebuild for rebuild in _pending() if rebuild.name not in dropped]
+        with progress.phase("drop indexes", len(dropped)) as step:
             for rebuild in rebuilds:
-                _execute(rebuild.drop)
-            step.advance(len(rebuilds))
+                if rebuild.drop:
+                    _execute(rebuild.drop)
+            _save_pending(rebuilds)
+            step.advance(len(dropped))
         connection.ensure_connection()
         raw = connection.connection
         freeze = " WITH (FREEZE)" if summary.frozen else ""
@@ -291,10 +321,6 @@ def seed_social(
                     for chunk, count in rows:
                         copy.write(chunk)
                         step.advance(count)
-        for extension in extensions:
-            with progress.phase(f"fill {extension.table}") as step:
-                summary.derived[extension.table] = extension.fill()
-                step.advance(summary.derived[extension.table])
         _execute(
             "SELECT setval(pg_get_serial_sequence('users', 'id'), %s)", [_max_id("users") or 1]
         )
@@ -303,26 +329,29 @@ def seed_social(
             "SELECT setval(pg_get_serial_sequence('tweets', 'id'), %s, %s)",
             [tweets_max or 1, tweets_max > 0],
         )
-        # Constraints check the rows: a violation must undo the load, so they come back here.
-        constraints = [rebuild for rebuild in rebuilds if rebuild.constraint or not separate]
-        indexes = [rebuild for rebuild in rebuilds if rebuild not in constraints]
-        name = "create indexes" if not separate else "add constraints"
-        with progress.phase(name, len(constraints)) as step:
-            summary.rebuilds = _rebuild_all(constraints, sessions=1, progress=step)
+        steps = _after_load(extensions, rebuilds, tables)
         if not separate:
-            with progress.phase("analyze", len(tables)) as step:
-                _execute(f"ANALYZE {', '.join(tables)}")
-                step.advance(len(tables))
+            with progress.phase("fill, index, analyze", len(steps)) as step:
+                done = _in_sessions(steps, sessions=1, progress=step)
+        else:
+            # The fills plan their joins on these statistics (the tables are analysed again
+            # once their indexes are back, for the expression indexes' statistics).
+            with progress.phase("analyze loaded", len(LOADED_TABLES)) as step:
+                _execute(f"ANALYZE {', '.join(LOADED_TABLES)}")
+                step.advance(len(LOADED_TABLES))
     if separate:
-        # The rows are committed: several sessions rebuild at once. A failure here leaves the
-        # rows without some indexes; the error says which, and `--flush` loads them again.
-        summary.rebuild_sessions = min(REBUILD_SESSIONS, max(1, len(indexes)))
-        with progress.phase("create indexes", len(indexes)) as step:
-            summary.rebuilds |= _rebuild_all(
-                indexes, sessions=summary.rebuild_sessions, progress=step
-            )
-        with progress.phase("analyze", len(tables)) as step:
-            _analyze_all(tables, sessions=summary.rebuild_sessions, progress=step)
+        # The rows are committed: several sessions fill, rebuild and analyse at once, each
+        # step in a transaction of its own, as soon as what it needs is done. A failure
+        # leaves the loaded rows without what is still missing; the error names it, and
+        # `--flush` loads everything again.
+        summary.rebuild_sessions = min(REBUILD_SESSIONS, len(steps))
+        with progress.phase("fill, index, analyze", len(steps)) as step:
+            done = _in_sessions(steps, sessions=summary.rebuild_sessions, progress=step)
+    _execute(f"DROP TABLE {PENDING_TABLE}")
+    for extension in extensions:
+        summary.derived[extension.table] = done[_fill_name(extension)].result
+    summary.rebuilds = {name: job.seconds for name, job in done.items()}
+    summary.steps = done
     summary.phases = progress.phases
     return summary
 
@@ -450,6 +479,7 @@ class _Rebuild:
 
     table: str
     name: str
+    # Empty for one a failed seed left dropped (from PENDING_TABLE).
     drop: str
     create: str
     constraint: bool
@@ -457,10 +487,42 @@ class _Rebuild:
     cost: float
 
 
-def _rebuildable(tables: Iterable[str]) -> list[_Rebuild]:
+def _pending() -> list[_Rebuild]:
+    """Return the rebuilds a failed seed left undone (saved with its load; already dropped)."""
+    if not _scalar("SELECT to_regclass(%s)", [PENDING_TABLE]):
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT table_name, name, create_statement, is_constraint, cost FROM {PENDING_TABLE}"
+        )
+        return [
+            _Rebuild(table, name, "", create, constraint, cost)
+            for table, name, create, constraint, cost in cursor.fetchall()
+        ]
+
+
+def _save_pending(rebuilds: list[_Rebuild]) -> None:
+    """Save what the load dropped with it: each rebuild deletes its row when done, and the
+    seed drops the table once every step is. A seed that fails in between leaves the rest
+    for the next."""
+    _execute(
+        f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} (name text PRIMARY KEY, "
+        "table_name text NOT NULL, create_statement text NOT NULL, "
+        "is_constraint boolean NOT NULL, cost double precision NOT NULL)"
+    )
+    _execute(f"TRUNCATE {PENDING_TABLE}")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {PENDING_TABLE} VALUES (%s, %s, %s, %s, %s)",
+            [(r.name, r.table, r.create, r.constraint, r.cost) for r in rebuilds],
+        )
+
+
+def _rebuildable(tables: Iterable[str], *, keys: Iterable[str] = ()) -> list[_Rebuild]:
     """Return the tables' secondary indexes and unique/exclusion constraints: every index but
-    the primary key's and those a foreign key depends on, with the statements that drop and
-    recreate it (an index backing a constraint is rebuilt as that constraint)."""
+    the primary key's (but for the tables in `keys`) and those a foreign key depends on, with
+    the statements that drop and recreate it (an index backing a constraint is rebuilt as
+    that constraint)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -480,13 +542,13 @@ def _rebuildable(tables: Iterable[str]) -> list[_Rebuild]:
             LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.conrelid = t.oid
                                      AND c.contype IN ('p', 'u', 'x')
             WHERE n.nspname = current_schema() AND t.relname = ANY(%s)
-              AND coalesce(c.contype, '') <> 'p'
+              AND (coalesce(c.contype, '') <> 'p' OR t.relname = ANY(%s))
               AND NOT EXISTS (
                   SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.oid
               )
             ORDER BY t.relname, i.relname
             """,
-            [list(tables)],
+            [list(tables), list(keys)],
         )
         rows = cursor.fetchall()
     rebuilds = []
@@ -508,77 +570,140 @@ def _rebuild_settings() -> None:
     _try_execute(f"SET LOCAL max_parallel_maintenance_workers = {workers}")
 
 
-def _in_sessions(
-    jobs: list[tuple[str, Callable[[], None]]], *, sessions: int, progress: Progress
-) -> dict[str, float]:
-    """Run (name, job) pairs in order, `sessions` at a time, each in a transaction of its own
-    (or the caller's when sessions is 1); return seconds per name. Stop at the first failure."""
-    seconds: dict[str, float] = {}
+@dataclass
+class _Step:
+    """One piece of the work after the COPYs: an extension's fill, a rebuild or an ANALYZE."""
+
+    name: str
+    run: Callable[[], object]
+    table: str
+    # ALTER TABLE ... ADD CONSTRAINT locks its table: no other step on it runs meanwhile.
+    exclusive: bool = False
+    # The steps it needs done first (a rebuild waits for its table's fill, ANALYZE for both).
+    after: frozenset[str] = frozenset()
+    # Once it has run: what `run` returned, when it started (seconds after the first step
+    # did) and how long it took.
+    result: object = None
+    started: float = 0.0
+    seconds: float = 0.0
+
+
+def _fill_name(extension: SeedExtension) -> str:
+    return f"fill {extension.table}"
+
+
+def _after_load(
+    extensions: Sequence[SeedExtension], rebuilds: list[_Rebuild], tables: Sequence[str]
+) -> list[_Step]:
+    """Return the steps after the COPYs, each after what it needs, in the order to start them:
+    the fills, then the rebuilds costliest first, then one ANALYZE per table."""
+    steps = [
+        _Step(_fill_name(extension), extension.fill, extension.table) for extension in extensions
+    ]
+    fills = {step.table: step.name for step in steps}
+
+    def create(rebuild: _Rebuild) -> Callable[[], None]:
+        def run() -> None:
+            _execute(rebuild.create)
+            _execute(f"DELETE FROM {PENDING_TABLE} WHERE name = %s", [rebuild.name])
+
+        return run
+
+    # A constraint locks its table: it goes before the plain indexes of the same size, which
+    # would otherwise hold it back while they are built one after another.
+    for rebuild in sorted(rebuilds, key=lambda rebuild: (-rebuild.cost, not rebuild.constraint)):
+        after = frozenset([fills[rebuild.table]]) if rebuild.table in fills else frozenset()
+        steps.append(_Step(rebuild.name, create(rebuild), rebuild.table, rebuild.constraint, after))
+    for table in tables:
+        after = frozenset(step.name for step in steps if step.table == table)
+        steps.append(
+            _Step(
+                f"analyze {table}",
+                lambda table=table: _execute(f"ANALYZE {table}"),
+                table,
+                after=after,
+            )
+        )
+    return steps
+
+
+def _run_step(step: _Step, clock: float) -> None:
+    started = time.monotonic()
+    with transaction.atomic():
+        _session_settings()
+        _rebuild_settings()
+        step.result = step.run()
+    step.started, step.seconds = started - clock, time.monotonic() - started
+
+
+def _step_line(step: _Step) -> str:
+    return f"{step.name:<40} {step.seconds:7.1f}s  (from {step.started:.1f}s)"
+
+
+def _in_sessions(steps: list[_Step], *, sessions: int, progress: Progress) -> dict[str, _Step]:
+    """Run the steps, `sessions` at a time, each in a transaction of its own (a savepoint of the
+    caller's when sessions is 1: then in list order, which puts each after what it needs), a
+    step as soon as those it needs are done and no step on its table locks it out. Return the
+    steps by name. Stop at the first failure, naming every step not done."""
+    done: dict[str, _Step] = {}
+    clock = time.monotonic()
     if sessions <= 1:
-        for name, job in jobs:
-            started = time.monotonic()
-            with transaction.atomic():
-                job()
-            seconds[name] = time.monotonic() - started
+        for step in steps:
+            _run_step(step, clock)
+            done[step.name] = step
             progress.advance(1)
-        return seconds
-    queue, lock, failed = deque(jobs), threading.Lock(), []
+            progress.note(_step_line(step))
+        return done
+    pending, running, failed = list(steps), [], []
+    changed = threading.Condition()
+
+    def runnable(step: _Step) -> bool:
+        return step.after <= done.keys() and not any(
+            other.table == step.table and (other.exclusive or step.exclusive) for other in running
+        )
 
     def session() -> None:
         try:
             while True:
-                with lock:
-                    if failed or not queue:
+                with changed:
+                    step = None
+                    while not failed and pending:
+                        step = next((step for step in pending if runnable(step)), None)
+                        if step:
+                            break
+                        changed.wait()
+                    if failed or step is None:
                         return
-                    name, job = queue.popleft()
-                started = time.monotonic()
+                    pending.remove(step)
+                    running.append(step)
                 try:
-                    with transaction.atomic():
-                        job()
+                    _run_step(step, clock)
                 except Exception as error:
-                    with lock:
-                        failed.append((name, error))
+                    with changed:
+                        failed.append((step.name, error))
+                        running.remove(step)
+                        changed.notify_all()
                     return
-                seconds[name] = time.monotonic() - started
+                with changed:
+                    running.remove(step)
+                    done[step.name] = step
+                    changed.notify_all()
                 progress.advance(1)
+                progress.note(_step_line(step))
         finally:
             connection.close()  # this thread's own connection
 
-    with ThreadPoolExecutor(sessions, thread_name_prefix="seed-rebuild") as pool:
+    with ThreadPoolExecutor(sessions, thread_name_prefix="seed-step") as pool:
         for future in [pool.submit(session) for _ in range(sessions)]:
             future.result()
     if failed:
         name, error = failed[0]
-        left = [name for name, _job in jobs if name not in seconds]
+        left = [step.name for step in steps if step.name not in done]
         raise CommandError(
-            f"The rows are loaded, but rebuilding {name} failed ({error}); still missing: "
+            f"The rows are loaded, but {name} failed ({error}); still missing: "
             f"{', '.join(left)}. Run the seed again with --flush."
         ) from error
-    return seconds
-
-
-def _rebuild_all(rebuilds: list[_Rebuild], *, sessions: int, progress: Progress) -> dict:
-    """Recreate every dropped index and constraint, the costliest first."""
-
-    def job(rebuild: _Rebuild) -> Callable[[], None]:
-        def run() -> None:
-            _rebuild_settings()
-            _execute(rebuild.create)
-
-        return run
-
-    ordered = sorted(rebuilds, key=lambda rebuild: -rebuild.cost)
-    return _in_sessions(
-        [(rebuild.name, job(rebuild)) for rebuild in ordered], sessions=sessions, progress=progress
-    )
-
-
-def _analyze_all(tables: Sequence[str], *, sessions: int, progress: Progress) -> None:
-    _in_sessions(
-        [(table, lambda table=table: _execute(f"ANALYZE {table}")) for table in tables],
-        sessions=sessions,
-        progress=progress,
-    )
+    return done
 
 
 def _chunks(lines: Iterable[str]) -> Iterator[tuple[str, int]]:

@@ -6,6 +6,7 @@ transactions: every test here is transactional.
 """
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from unittest import mock
@@ -123,8 +124,10 @@ def test_summary_and_progress_are_reported():
     for label in ("users", "follow edges", "tweets", "likes", "celebrities", "heavy followers"):
         assert label in stdout
     assert "load tweets" in stdout and "total" in stdout
-    for phase in ("generate follows", "load user_follows", "create indexes", "analyze"):
+    for phase in ("generate follows", "load user_follows", "fill, index, analyze"):
         assert phase in stderr
+    for step in ("fill notifications", "fill home_timeline", "public.idx_tweets_content_fts"):
+        assert step in stdout
 
 
 # The rows keep the app's rules
@@ -312,10 +315,10 @@ def test_session_settings_do_not_outlive_the_seed():
     assert scalar("SHOW synchronous_commit") == "on"
 
 
-# Extensions: rows the apps above tweets derive, in the same transaction
+# Extensions: rows the apps above tweets derive, once the load has committed
 
 
-def test_an_extension_runs_after_the_load_with_its_indexes_dropped_and_a_failure_undoes_all():
+def test_an_extension_runs_after_the_load_commits_and_a_failure_names_what_is_missing():
     seen = {}
 
     def fill() -> int:
@@ -325,7 +328,10 @@ def test_an_extension_runs_after_the_load_with_its_indexes_dropped_and_a_failure
 
     before = secondary_indexes()
     params = SeedParams(users=50, avg_follows=5, tweets=200, seed=7, now=NOW)
-    with pytest.raises(RuntimeError, match="extension failed"):
+    failing = re.escape("fill blocks failed (extension failed); still missing: ") + (
+        r".*idx_blocks_blocker_created.*Run the seed again with --flush\."
+    )
+    with pytest.raises(CommandError, match=failing):
         seed_social(
             params=params,
             stderr=OutputWrapper(StringIO()),
@@ -333,30 +339,57 @@ def test_an_extension_runs_after_the_load_with_its_indexes_dropped_and_a_failure
         )
 
     assert seen == {"users": 50, "index": None}
-    assert not User.objects.exists()
+    # The load committed; what the failed fill would have been followed by did not run.
+    assert User.objects.count() == 50
+    loaded = rows_digest()
+    assert scalar("SELECT to_regclass('idx_blocks_blocker_created')") is None
+
+    # Seeding again with --flush recreates what the failure left missing: the same rows, every
+    # index back, nothing left pending.
+    seed_social(
+        params=params,
+        flush=True,
+        stderr=OutputWrapper(StringIO()),
+        extensions=[SeedExtension("blocks", lambda: 0)],
+    )
+
+    assert rows_digest() == loaded
     assert secondary_indexes() == before
     assert scalar("SELECT to_regclass('idx_blocks_blocker_created')") is not None
+    assert scalar("SELECT to_regclass('seed_pending_rebuilds')") is None
 
 
-def test_unique_constraints_are_dropped_for_the_load_and_a_violation_undoes_all():
+def duplicate_follow(times: int) -> Callable[[], int]:
+    """An extension fill writing the same follow notification `times` times."""
+
+    def fill() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO notifications (recipient_id, actor_id, type, tweet_id, group_key, "
+                "created_at) SELECT (SELECT min(id) FROM users), (SELECT max(id) FROM users), "
+                "'follow', NULL, 'follow:x', now() FROM generate_series(1, %s)",
+                [times],
+            )
+            return cursor.rowcount
+
+    return fill
+
+
+# Named after the constraint, or after its copy on the partition (notifications is
+# partitioned by recipient), with the duplicated key.
+DUPLICATED = r"uniq_notifications_cause|\(recipient_id, type, actor_id, tweet_id\)"
+
+
+def test_unique_constraints_are_dropped_for_the_fill_and_a_violation_fails_the_seed():
     seen = {}
 
     def fill() -> int:
         # What the seed's own fill could get wrong: the same cause twice.
         seen["constraint"] = scalar("SELECT to_regclass('uniq_notifications_cause')")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO notifications (recipient_id, actor_id, type, tweet_id, group_key, "
-                "created_at) SELECT (SELECT min(id) FROM users), (SELECT max(id) FROM users), "
-                "'follow', NULL, 'follow:x', now() FROM generate_series(1, 2)"
-            )
-            return cursor.rowcount
+        return duplicate_follow(2)()
 
     params = SeedParams(users=50, avg_follows=5, tweets=200, seed=7, now=NOW)
-    # Named after the constraint, or after its copy on the partition (notifications is
-    # partitioned by recipient), with the duplicated key.
-    duplicated = r"uniq_notifications_cause|\(recipient_id, type, actor_id, tweet_id\)"
-    with pytest.raises(IntegrityError, match=duplicated):
+    with pytest.raises(CommandError, match=DUPLICATED) as failure:
         seed_social(
             params=params,
             stderr=OutputWrapper(StringIO()),
@@ -364,9 +397,39 @@ def test_unique_constraints_are_dropped_for_the_load_and_a_violation_undoes_all(
         )
 
     assert seen == {"constraint": None}
+    assert "still missing: " in str(failure.value) and "--flush" in str(failure.value)
+    assert scalar("SELECT to_regclass('uniq_notifications_cause')") is None
+
+    # Again with --flush and a fill without the duplicate: the constraint is back.
+    summary = seed_social(
+        params=params,
+        flush=True,
+        stderr=OutputWrapper(StringIO()),
+        extensions=[SeedExtension("notifications", duplicate_follow(1))],
+    )
+
+    assert summary.derived == {"notifications": 1}
+    assert User.objects.count() == 50
+    assert scalar("SELECT count(*) FROM notifications") == 1
+    assert scalar("SELECT to_regclass('uniq_notifications_cause')") is not None
+    with pytest.raises(IntegrityError, match=DUPLICATED), transaction.atomic():
+        duplicate_follow(1)()
+
+
+def test_nested_in_a_transaction_a_violation_undoes_everything_with_the_caller():
+    params = SeedParams(users=50, avg_follows=5, tweets=200, seed=7, now=NOW)
+
+    with pytest.raises(IntegrityError, match=DUPLICATED), transaction.atomic():
+        seed_social(
+            params=params,
+            stderr=OutputWrapper(StringIO()),
+            extensions=[SeedExtension("notifications", duplicate_follow(2))],
+        )
+
     assert not User.objects.exists()
     assert scalar("SELECT count(*) FROM notifications") == 0
     assert scalar("SELECT to_regclass('uniq_notifications_cause')") is not None
+    assert scalar("SELECT to_regclass('seed_pending_rebuilds')") is None
 
 
 def test_indexes_are_rebuilt_in_several_sessions_after_the_load_commits():
