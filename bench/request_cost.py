@@ -46,6 +46,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,131 +196,148 @@ def main() -> None:
 
 
 GZIP = "twitterclone.compression.GZipMiddleware"
+STATIC_PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
+METRICS = "twitterclone.metrics.MetricsMiddleware"
 
 
-def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
-    """CPU per request of the home timeline (JSON and HTML) without and with GZipMiddleware."""
+@dataclass
+class Rounds:
+    """CPU ms per round, and the last body, of each path and variant ("<path>_<variant>")."""
+
+    cpu: dict[str, list[float]]
+    bodies: dict[str, bytes]
+
+
+def middleware_rounds(
+    *,
+    reader,
+    headers: dict,
+    paths: dict[str, str],
+    middleware: str,
+    variant: str,
+    runs: int,
+    rounds: int,
+    inspect=None,
+) -> Rounds:
+    """Measure `paths` from a client without `middleware` ("plain"), one with the settings' own
+    MIDDLEWARE (`variant`) and a second plain one ("again": the A/A control, how far two
+    identical clients measure apart), alternating in `rounds`, the order flipped every other
+    round. `inspect(variant, name, response)` checks one answer of each per round.
+    """
     from django.conf import settings
-    from django.middleware.gzip import GZipMiddleware
     from django.test import Client, override_settings
-    from django.utils.text import compress_string
 
-    assert GZIP in settings.MIDDLEWARE, "GZipMiddleware is not in the settings' MIDDLEWARE"
-    plain = [m for m in settings.MIDDLEWARE if m != GZIP]
-    headers = {"authorization": f"Bearer {token}", "accept-encoding": "gzip, deflate, br"}
-    paths = {"home_json": "/api/v1/timeline/home", "home_html": "/"}
+    assert middleware in settings.MIDDLEWARE, f"{middleware} is not in the settings' MIDDLEWARE"
+    plain = [m for m in settings.MIDDLEWARE if m != middleware]
 
-    def client_with(middleware: list[str]):
+    def client_with(stack: list[str]):
         # A client loads its middleware on its first request and keeps it.
-        with override_settings(MIDDLEWARE=middleware):
+        with override_settings(MIDDLEWARE=stack):
             client = Client(headers=headers)
             client.force_login(reader)
             for path in paths.values():
                 client.get(path)
         return client
 
-    # No collected manifest here: the HTML page links its static files by their plain names.
+    measured = Rounds(cpu={}, bodies={})
+    # No collected manifest here: the HTML pages link their static files by their plain names.
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_PLAIN}}
     with override_settings(STORAGES=storages):
-        # "again" is a second plain client: the A/A control, i.e. how far two identical
-        # clients measure apart on this machine.
         clients = {
             "plain": client_with(plain),
-            "gzip": client_with(list(settings.MIDDLEWARE)),
+            variant: client_with(list(settings.MIDDLEWARE)),
             "again": client_with(plain),
         }
-        cpu: dict[str, list[float]] = {}
-        sizes: dict[str, int] = {}
         for round_ in range(rounds):
             for name, path in paths.items():
-                # The order flips every other round: the second of a pair ran slower than
-                # the first in a trial, whichever it was.
+                # The second of a pair ran slower than the first in a trial, whichever it was.
                 order = list(clients.items())
-                for variant, client in order[::-1] if round_ % 2 else order:
+                for label, client in order[::-1] if round_ % 2 else order:
                     response = client.get(path)
                     assert response.status_code == 200, (path, response.status_code)
-                    compressed = response.get("Content-Encoding") == "gzip"
-                    assert compressed == (variant == "gzip"), (path, variant)
-                    sizes[f"{name}_{variant}"] = len(response.content)
+                    if inspect is not None:
+                        inspect(label, name, response)
+                    measured.bodies[f"{name}_{label}"] = response.content
 
                     def call(client=client, path=path):
-                        client.get(path)
+                        answer = client.get(path)
+                        assert answer.status_code == 200, (path, answer.status_code)
 
                     result = measure(call, runs)
-                    cpu.setdefault(f"{name}_{variant}", []).append(result["cpu_mean_ms"])
-                    print(f"round {round_ + 1} {name:9} {variant:5} {result}", flush=True)
-        # The work the middleware adds, alone: compressing this very body as it does.
-        compress_ms = {}
-        for name, path in paths.items():
-            body = clients["plain"].get(path).content
-            started = time.process_time()
-            for _ in range(runs):
-                compress_string(body, max_random_bytes=GZipMiddleware.max_random_bytes)
-            compress_ms[name] = (time.process_time() - started) * 1000 / runs
+                    measured.cpu.setdefault(f"{name}_{label}", []).append(result["cpu_mean_ms"])
+                    print(f"round {round_ + 1} {name:9} {label:7} {result}", flush=True)
+    return measured
+
+
+def _change(measured: Rounds, name: str, variant: str, digits: int) -> dict:
+    before = statistics.fmean(measured.cpu[f"{name}_plain"])
+    after = statistics.fmean(measured.cpu[f"{name}_{variant}"])
+    again = statistics.fmean(measured.cpu[f"{name}_again"])
+    return {
+        "cpu_mean_ms_plain": round(before, digits),
+        f"cpu_mean_ms_{variant}": round(after, digits),
+        "cpu_change_ms": round(after - before, 3),
+        "cpu_change_pct": round(100 * (after - before) / before, 1),
+        "cpu_mean_ms_again": round(again, digits),
+        "aa_change_pct": round(100 * (again - before) / before, 1),
+    }
+
+
+def gzip_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
+    """CPU per request of the home timeline (JSON and HTML) without and with GZipMiddleware."""
+    from django.middleware.gzip import GZipMiddleware
+    from django.utils.text import compress_string
+
+    paths = {"home_json": "/api/v1/timeline/home", "home_html": "/"}
+
+    def inspect(variant: str, name: str, response) -> None:
+        compressed = response.get("Content-Encoding") == "gzip"
+        assert compressed == (variant == "gzip"), (name, variant)
+
+    measured = middleware_rounds(
+        reader=reader,
+        headers={"authorization": f"Bearer {token}", "accept-encoding": "gzip, deflate, br"},
+        paths=paths,
+        middleware=GZIP,
+        variant="gzip",
+        runs=runs,
+        rounds=rounds,
+        inspect=inspect,
+    )
     results = {}
     for name in paths:
-        before = statistics.fmean(cpu[f"{name}_plain"])
-        after = statistics.fmean(cpu[f"{name}_gzip"])
-        again = statistics.fmean(cpu[f"{name}_again"])
+        # The work the middleware adds, alone: compressing this very body as it does.
+        body = measured.bodies[f"{name}_plain"]
+        started = time.process_time()
+        for _ in range(runs):
+            compress_string(body, max_random_bytes=GZipMiddleware.max_random_bytes)
+        compress_ms = (time.process_time() - started) * 1000 / runs
+        change = _change(measured, name, "gzip", digits=2)
         results[name] = {
-            "cpu_mean_ms_plain": round(before, 2),
-            "cpu_mean_ms_gzip": round(after, 2),
-            "cpu_change_pct": round(100 * (after - before) / before, 1),
-            "cpu_mean_ms_again": round(again, 2),
-            "aa_change_pct": round(100 * (again - before) / before, 1),
-            "compress_cpu_ms": round(compress_ms[name], 3),
-            "compress_pct_of_plain": round(100 * compress_ms[name] / before, 1),
-            "bytes_plain": sizes[f"{name}_plain"],
-            "bytes_gzip": sizes[f"{name}_gzip"],
-            "rounds_plain": cpu[f"{name}_plain"],
-            "rounds_gzip": cpu[f"{name}_gzip"],
+            **change,
+            "compress_cpu_ms": round(compress_ms, 3),
+            "compress_pct_of_plain": round(100 * compress_ms / change["cpu_mean_ms_plain"], 1),
+            "bytes_plain": len(measured.bodies[f"{name}_plain"]),
+            "bytes_gzip": len(measured.bodies[f"{name}_gzip"]),
+            "rounds_plain": measured.cpu[f"{name}_plain"],
+            "rounds_gzip": measured.cpu[f"{name}_gzip"],
         }
         print(f"{name:9} {results[name]}", flush=True)
     return results
 
 
-STATIC_PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
-METRICS = "twitterclone.metrics.MetricsMiddleware"
-
-
 def metrics_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
     """CPU per request without and with MetricsMiddleware, alternating, with an A/A control."""
-    from django.conf import settings
-    from django.test import Client, override_settings
-
-    assert METRICS in settings.MIDDLEWARE, "MetricsMiddleware is not in the settings' MIDDLEWARE"
-    plain = [m for m in settings.MIDDLEWARE if m != METRICS]
-    headers = {"authorization": f"Bearer {token}"}
     paths = {"home_json": "/api/v1/timeline/home", "home_html": "/", "healthz": "/healthz"}
-
-    def client_with(middleware: list[str]):
-        with override_settings(MIDDLEWARE=middleware):
-            client = Client(headers=headers)
-            client.force_login(reader)
-            for path in paths.values():
-                client.get(path)
-        return client
-
-    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_PLAIN}}
-    with override_settings(STORAGES=storages):
-        clients = {
-            "plain": client_with(plain),
-            "metrics": client_with(list(settings.MIDDLEWARE)),
-            "again": client_with(plain),
-        }
-        cpu: dict[str, list[float]] = {}
-        for round_ in range(rounds):
-            for name, path in paths.items():
-                order = list(clients.items())
-                for variant, client in order[::-1] if round_ % 2 else order:
-
-                    def call(client=client, path=path):
-                        response = client.get(path)
-                        assert response.status_code == 200, (path, response.status_code)
-
-                    result = measure(call, runs)
-                    cpu.setdefault(f"{name}_{variant}", []).append(result["cpu_mean_ms"])
-                    print(f"round {round_ + 1} {name:9} {variant:7} {result}", flush=True)
+    measured = middleware_rounds(
+        reader=reader,
+        headers={"authorization": f"Bearer {token}"},
+        paths=paths,
+        middleware=METRICS,
+        variant="metrics",
+        runs=runs,
+        rounds=rounds,
+    )
     # The work the middleware adds, alone: its three observations and an execute wrapper
     # around one query's worth of calls, as one request of a view makes them.
     from twitterclone import metrics
@@ -335,17 +353,7 @@ def metrics_compare(*, reader, token: str, runs: int, rounds: int) -> dict:
     print(f"middleware work alone: {observe_ms:.4f} ms CPU per request", flush=True)
     results = {"middleware_work_alone_cpu_ms": round(observe_ms, 4)}
     for name in paths:
-        before = statistics.fmean(cpu[f"{name}_plain"])
-        after = statistics.fmean(cpu[f"{name}_metrics"])
-        again = statistics.fmean(cpu[f"{name}_again"])
-        results[name] = {
-            "cpu_mean_ms_plain": round(before, 3),
-            "cpu_mean_ms_metrics": round(after, 3),
-            "cpu_change_ms": round(after - before, 3),
-            "cpu_change_pct": round(100 * (after - before) / before, 1),
-            "cpu_mean_ms_again": round(again, 3),
-            "aa_change_pct": round(100 * (again - before) / before, 1),
-        }
+        results[name] = _change(measured, name, "metrics", digits=3)
         print(f"{name:9} {results[name]}", flush=True)
     return results
 
