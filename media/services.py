@@ -161,6 +161,16 @@ def uploads_delete_for_tweets(*, tweet_ids: list[int]) -> int:
     return deleted
 
 
+def files_delete_of_owner(*, owner_id: int) -> None:
+    """Queue the deletion of every file of `owner_id`'s uploads, after the commit.
+
+    For an account being deleted: its upload rows go by CASCADE with it, and left behind
+    their files would stay public at their URLs (media.views.serve answers any stored name).
+    """
+    rows = Upload.objects.filter(owner_id=owner_id).values_list("file", "preview", "thumb")
+    _queue_files_delete([name for row in rows for name in row])
+
+
 @transaction.atomic
 def uploads_discard(*, owner: User, upload_ids: list[int]) -> int:
     """Delete `owner`'s unattached uploads `upload_ids` and their files (a failed post)."""

@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.tests.factories import user_create
 from media import processing, services
 from media.models import Upload
@@ -405,3 +406,23 @@ def test_patch_without_alt_text_changes_nothing(client, media_root):
     upload_id = post_file(client, jpeg(), alt_text="kept").json()["id"]
     response = client.patch(f"{API}/uploads/{upload_id}", {}, format="json")
     assert response.status_code == 200 and response.json()["alt_text"] == "kept"
+
+
+def test_deleting_an_account_deletes_every_file_it_uploaded(client, alice, media_root):
+    """Its tweets' images, its avatar and an unattached upload: none stays served."""
+    in_tweet = post_file(client, jpeg()).json()["id"]
+    client.post(f"{API}/tweets", {"content": "x", "media_ids": [in_tweet]}, format="json")
+    avatar = post_file(client, jpeg((600, 600))).json()["id"]
+    with committed_commands():
+        assert client.patch(f"{API}/me", {"avatar_id": avatar}, format="json").status_code == 200
+    post_file(client, png())  # never attached
+    bob = user_create(username="bob")
+    kept = post_file(bearer_client(user=bob), jpeg()).json()["id"]
+    kept_names = set(Upload.objects.get(pk=kept).names())
+    assert stored_files(media_root) - kept_names  # alice's files are there
+
+    with committed_commands():
+        User.objects.get(pk=alice.pk).delete()
+
+    assert not Upload.objects.filter(owner_id=alice.pk).exists()
+    assert stored_files(media_root) == kept_names  # only bob's remain
