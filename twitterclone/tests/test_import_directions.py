@@ -47,6 +47,7 @@ LAZY_ALLOWED = {
     ("timelines.apps", "timelines.receivers"),
     ("notifications.apps", "notifications.receivers"),
     ("stream.apps", "stream.receivers"),
+    ("media.apps", "media.receivers"),
 }
 
 
