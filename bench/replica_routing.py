@@ -33,26 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def measure(call, runs: int) -> dict:
-    for _ in range(5):
-        call()
-    wall, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        call()
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return {
-        "wall_p50_ms": round(statistics.median(wall), 3),
-        "wall_p99_ms": round(percentile(wall, 0.99), 3),
-        "cpu_mean_ms": round(statistics.fmean(cpu), 3),
-    }
+from timing import measure  # noqa: E402 (bench/, this script's folder)
 
 
 def main() -> None:
@@ -174,7 +155,7 @@ def _compare(pair, *, runs: int, rounds: int) -> dict:
                         response = client.get(path)
                         assert response.status_code == 200, (path, response.status_code)
 
-                    result = measure(call, runs)
+                    result = measure(call, runs, warmup=5, digits=3)
                     results.setdefault(f"{name}_{variant}", []).append(result)
                     print(f"round {round_ + 1} {name:12} {variant:13} {result}", flush=True)
     finally:

@@ -67,26 +67,7 @@ if "--metrics" in sys.argv:
 
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="tc-metrics-"))
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def measure(call, runs: int) -> dict:
-    for _ in range(10):
-        call()
-    wall, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        call()
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return {
-        "wall_p50_ms": round(statistics.median(wall), 2),
-        "wall_p99_ms": round(percentile(wall, 0.99), 2),
-        "cpu_mean_ms": round(statistics.fmean(cpu), 2),
-    }
+from timing import measure  # noqa: E402 (bench/, this script's folder)
 
 
 def main() -> None:
